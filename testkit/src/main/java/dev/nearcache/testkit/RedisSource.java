@@ -1,0 +1,16 @@
+package dev.nearcache.testkit;
+
+/**
+ * Where a test server comes from. Without an explicit choice the test kit takes the first that is available,
+ * in this order.
+ */
+public enum RedisSource {
+    /** The server named by {@code REDIS_URL}: used as it is, never started, stopped or flushed by the kit. */
+    EXTERNAL,
+    /** A {@code redis-server} binary: {@code REDIS_SERVER_BINARY}, or the first one on the {@code PATH}. */
+    BINARY,
+    /** The binary bundled in the {@code com.github.codemonstur:embedded-redis} jar (Redis 6.2 on Linux and macOS). */
+    EMBEDDED,
+    /** A {@code redis} container through Testcontainers, when a Docker engine answers. */
+    CONTAINER
+}
