@@ -10,6 +10,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -144,7 +145,8 @@ class FaultProxyIT {
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             proxy.disconnect();
             await("client sees the disconnect").atMost(Duration.ofSeconds(5)).until(() -> disconnects.get() >= 1);
-            assertThrows(RedisCommandTimeoutException.class, () -> c.sync().ping());
+            // times out, or fails with the reset of a reconnect attempt that the proxy refused
+            assertThrows(RedisException.class, () -> c.sync().ping());
             await("reconnect attempts are refused").atMost(Duration.ofSeconds(10))
                     .until(() -> proxy.acceptedConnections() >= 2);
             assertEquals(1, connects.get(), "no reconnect can succeed while disconnected");
