@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -262,6 +263,8 @@ public final class FaultProxy implements AutoCloseable {
         private final int upstreamLocalPort;
         private final Object lock = new Object();
         private final List<Thread> threads = new CopyOnWriteArrayList<>();
+        private final AtomicLong fromClient = new AtomicLong();
+        private final AtomicLong fromServer = new AtomicLong();
         private volatile boolean stalled;
         private volatile long delayNanos;
         private volatile boolean open = true;
@@ -275,8 +278,21 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         private void begin() {
-            pump(client, upstream, "c2s");
-            pump(upstream, client, "s2c");
+            pump(client, upstream, "c2s", fromClient);
+            pump(upstream, client, "s2c", fromServer);
+        }
+
+        /**
+         * Bytes the proxy has received from the client on this link, forwarded or not: tells a test that the
+         * client has written a request even while the link is stalled or delayed.
+         */
+        public long bytesFromClient() {
+            return fromClient.get();
+        }
+
+        /** Bytes the proxy has received from the server on this link, forwarded or not. */
+        public long bytesFromServer() {
+            return fromServer.get();
         }
 
         /** The number of this link among the proxy's accepted connections, from 1. */
@@ -370,7 +386,7 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         /** Reader thread: socket to queue. Writer thread: queue to socket, honouring stall and delay. */
-        private void pump(Socket from, Socket to, String direction) {
+        private void pump(Socket from, Socket to, String direction, AtomicLong received) {
             BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(QUEUE_CHUNKS);
             String name = "fault-proxy-" + port() + "-link-" + id + "-" + direction;
             start(name + "-read", () -> {
@@ -378,6 +394,7 @@ public final class FaultProxy implements AutoCloseable {
                     byte[] buffer = new byte[CHUNK];
                     int n;
                     while ((n = in.read(buffer)) >= 0) {
+                        received.addAndGet(n);
                         queue.put(new Chunk(Arrays.copyOf(buffer, n), System.nanoTime()));
                     }
                     // end of stream: forward what came before, then close the link

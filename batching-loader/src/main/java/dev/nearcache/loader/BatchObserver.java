@@ -1,0 +1,38 @@
+package dev.nearcache.loader;
+
+import java.util.List;
+
+/**
+ * Sees every batch just before it is written and when its reply arrives: the hooks a near cache needs to decide
+ * whether the values it reads may be stored (a tracking epoch taken before the send, per-key tokens registered
+ * before the send and checked at the reply).
+ *
+ * <p>Thread-safety: {@link #beforeSend} runs on the thread that sends the batch (a caller's, or a Netty I/O
+ * thread when a batch is sent as the previous reply arrives); {@link #onReply} runs on the connection's Netty I/O
+ * thread. Neither may block. Calls for different batches may be concurrent. An exception thrown from
+ * {@code beforeSend} fails the batch; one from {@code onReply} is logged and the callers still get their values.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public interface BatchObserver<K, V> {
+
+    /**
+     * Called before the batch's MGET is handed to the connection; nothing of the batch has been written yet.
+     *
+     * @param connection the connection the batch goes out on
+     * @param keys       the batch's keys, distinct, in the order sent; do not modify
+     * @return a context handed back to {@link #onReply} for this batch (may be null)
+     */
+    Object beforeSend(DataConnection<K, V> connection, List<K> keys);
+
+    /**
+     * Called when the batch's reply arrived, or it failed, before any caller's future completes.
+     *
+     * @param context the value {@link #beforeSend} returned
+     * @param keys    the batch's keys, as passed to {@code beforeSend}
+     * @param values  the values in key order, null for absent keys; null if the batch failed
+     * @param failure why the batch failed, or null
+     */
+    void onReply(Object context, List<K> keys, List<V> values, Throwable failure);
+}

@@ -1,0 +1,95 @@
+package dev.nearcache.loader;
+
+import io.lettuce.core.codec.StringCodec;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reads keys from Redis, coalescing concurrent requests from all threads into MGETs.
+ *
+ * <p><b>Batching.</b> Each data connection has at most one MGET in flight. Keys requested while every connection
+ * is busy wait in a queue and go out together, up to {@link BatchingLoaderBuilder#maxBatchSize(int)} per MGET, as
+ * soon as a connection's reply arrives. There is no timer: at low load a lone key is sent at once, and under load
+ * batches grow by themselves.
+ *
+ * <p><b>Single flight.</b> Concurrent loads of one key share one request and one result, until the reply arrives
+ * or {@link #detach(Object)} is called for the key.
+ *
+ * <p><b>Failures.</b> A failed MGET fails the future of every key in its batch with the cause. A batch whose reply
+ * does not arrive within the command timeout fails with {@link io.lettuce.core.RedisCommandTimeoutException}; a
+ * batch whose connection is lost fails with {@link io.lettuce.core.RedisConnectionException}; no future waits
+ * longer than the command timeout once its batch is sent. When more keys wait than
+ * {@link BatchingLoaderBuilder#maxPendingKeys(int)} allows, new loads fail at once with
+ * {@link java.util.concurrent.RejectedExecutionException}. After {@link #close()} every pending and new load fails
+ * with {@link IllegalStateException}.
+ *
+ * <p><b>Threads.</b> All methods are thread-safe. Futures complete on a Netty I/O thread: dependent stages must
+ * not block there (use the {@code *Async} variants to move work elsewhere).
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public interface BatchingLoader<K, V> extends AutoCloseable {
+
+    /** A builder for a loader of UTF-8 string keys and values; {@link BatchingLoaderBuilder#codec} changes that. */
+    static BatchingLoaderBuilder<String, String> builder() {
+        return new BatchingLoaderBuilder<>(StringCodec.UTF8);
+    }
+
+    /**
+     * Loads one key.
+     *
+     * @return a future of the value, or of null if the key does not exist
+     * @throws NullPointerException if {@code key} is null
+     */
+    CompletableFuture<V> load(K key);
+
+    /**
+     * Loads several keys, in as few batches as the maximum batch size allows. Duplicates are loaded once.
+     *
+     * @return a future of a map from every distinct requested key to its value, or to null if it does not exist;
+     *         it fails if any key's batch fails
+     * @throws NullPointerException if {@code keys} or any key in it is null
+     */
+    CompletableFuture<Map<K, V>> loadAll(Collection<? extends K> keys);
+
+    /**
+     * Loads one key and waits for it.
+     *
+     * @return the value, or null if the key does not exist
+     * @throws io.lettuce.core.RedisException (or a subclass) if the batch failed or timed out
+     */
+    V get(K key);
+
+    /**
+     * Loads several keys and waits for them.
+     *
+     * @return a map from every distinct key to its value or null
+     * @throws io.lettuce.core.RedisException (or a subclass) if a batch failed or timed out
+     */
+    Map<K, V> getAll(Collection<? extends K> keys);
+
+    /**
+     * Makes later loads of {@code key} send a request of their own instead of joining one already written to
+     * Redis. Call it when the key was written or invalidated: a read sent before the write could return the old
+     * value. A load still queued (not yet sent) keeps collecting callers, since it will read after the write.
+     */
+    void detach(K key);
+
+    /** Adds a listener told when a data connection becomes active or is lost. */
+    void addListener(DataConnectionListener<K, V> listener);
+
+    /** The data connections, in index order. */
+    java.util.List<DataConnection<K, V>> connections();
+
+    /** The number of keys waiting to be sent now. */
+    int pendingKeys();
+
+    /**
+     * Fails every pending load with {@link IllegalStateException}, closes the data connections and, unless client
+     * resources were given to the builder, releases Lettuce's threads. Idempotent.
+     */
+    @Override
+    void close();
+}

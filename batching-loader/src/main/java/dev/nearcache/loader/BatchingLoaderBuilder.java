@@ -1,0 +1,199 @@
+package dev.nearcache.loader;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Configures and builds a {@link BatchingLoader}. Every setter validates its argument at once and names it in the
+ * exception. Not thread-safe; the loader it builds is.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public final class BatchingLoaderBuilder<K, V> {
+    /**
+     * Default number of data connections. Measured (see the README's loader benchmark): with one connection the
+     * round trip, not Redis, limits throughput once callers outnumber a batch; a second connection lets one batch
+     * be encoded and answered while the other is on the wire, and more connections on a small machine only
+     * shrink the batches.
+     */
+    public static final int DEFAULT_CONNECTIONS = 2;
+    /**
+     * Default maximum keys per MGET. Measured: MGETs of 100 keys already reach Redis's keys/s ceiling, and larger
+     * batches only lengthen the wait of the keys at their end and the time Redis's single thread is blocked.
+     */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 128;
+    /** Default bound of the queue of keys waiting to be sent. */
+    public static final int DEFAULT_MAX_PENDING_KEYS = 100_000;
+    /** Default time a batch may take before its futures fail; a cache must fail fast rather than hang. */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
+    private RedisURI redisUri;
+    private final RedisCodec<K, V> codec;
+    private int connections = DEFAULT_CONNECTIONS;
+    private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+    private int maxPendingKeys = DEFAULT_MAX_PENDING_KEYS;
+    private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private ClientResources clientResources;
+    private BatchObserver<K, V> observer;
+    private final List<DataConnectionListener<K, V>> listeners = new ArrayList<>();
+
+    BatchingLoaderBuilder(RedisCodec<K, V> codec) {
+        this.codec = codec;
+    }
+
+    private BatchingLoaderBuilder(BatchingLoaderBuilder<?, ?> from, RedisCodec<K, V> codec) {
+        this.codec = codec;
+        this.redisUri = from.redisUri;
+        this.connections = from.connections;
+        this.maxBatchSize = from.maxBatchSize;
+        this.maxPendingKeys = from.maxPendingKeys;
+        this.commandTimeout = from.commandTimeout;
+        this.clientResources = from.clientResources;
+    }
+
+    /**
+     * The server, as {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://...}.
+     *
+     * @throws IllegalArgumentException if it is not such a URI (the message never contains the password)
+     */
+    public BatchingLoaderBuilder<K, V> redisUri(String uri) {
+        Objects.requireNonNull(uri, "redisUri must not be null");
+        try {
+            return redisUri(RedisURI.create(uri));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("redisUri must look like redis://host:port or rediss://host:port: "
+                    + e.getMessage(), null);
+        }
+    }
+
+    /** The server. */
+    public BatchingLoaderBuilder<K, V> redisUri(RedisURI uri) {
+        this.redisUri = Objects.requireNonNull(uri, "redisUri must not be null");
+        return this;
+    }
+
+    /**
+     * The codec for keys and values; returns a builder of the codec's types, keeping the settings made so far
+     * except the observer and listeners, which are typed by the old codec.
+     */
+    public <K1, V1> BatchingLoaderBuilder<K1, V1> codec(RedisCodec<K1, V1> codec) {
+        Objects.requireNonNull(codec, "codec must not be null");
+        return new BatchingLoaderBuilder<>(this, codec);
+    }
+
+    /** The number of data connections, each with at most one MGET in flight (1 to 64; default 2). */
+    public BatchingLoaderBuilder<K, V> connections(int connections) {
+        if (connections < 1 || connections > 64) {
+            throw new IllegalArgumentException("connections must be between 1 and 64, got " + connections);
+        }
+        this.connections = connections;
+        return this;
+    }
+
+    /** The most keys one MGET carries (1 to 100,000; default 128). */
+    public BatchingLoaderBuilder<K, V> maxBatchSize(int maxBatchSize) {
+        if (maxBatchSize < 1 || maxBatchSize > 100_000) {
+            throw new IllegalArgumentException("maxBatchSize must be between 1 and 100000, got " + maxBatchSize);
+        }
+        this.maxBatchSize = maxBatchSize;
+        return this;
+    }
+
+    /** The most keys that may wait to be sent before new loads are rejected (at least 1; default 100,000). */
+    public BatchingLoaderBuilder<K, V> maxPendingKeys(int maxPendingKeys) {
+        if (maxPendingKeys < 1) {
+            throw new IllegalArgumentException("maxPendingKeys must be at least 1, got " + maxPendingKeys);
+        }
+        this.maxPendingKeys = maxPendingKeys;
+        return this;
+    }
+
+    /** How long a batch may take, from being sent, before its futures fail (1 ms to 10 minutes; default 2 s). */
+    public BatchingLoaderBuilder<K, V> commandTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "commandTimeout must not be null");
+        if (timeout.toMillis() < 1 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("commandTimeout must be between 1 ms and 10 minutes, got " + timeout);
+        }
+        this.commandTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * Lettuce resources (event loops, timers) to share with other clients; the loader does not shut them down.
+     * Without them the loader creates its own and releases them on close.
+     */
+    public BatchingLoaderBuilder<K, V> clientResources(ClientResources resources) {
+        this.clientResources = Objects.requireNonNull(resources, "clientResources must not be null");
+        return this;
+    }
+
+    /** The observer of every batch (at most one). */
+    public BatchingLoaderBuilder<K, V> observer(BatchObserver<K, V> observer) {
+        this.observer = Objects.requireNonNull(observer, "observer must not be null");
+        return this;
+    }
+
+    /**
+     * Adds a connection listener. Listeners added here also see the first activation of each connection, which
+     * happens inside {@link #build()}.
+     */
+    public BatchingLoaderBuilder<K, V> listener(DataConnectionListener<K, V> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+        return this;
+    }
+
+    /**
+     * Connects the data connections and returns the loader.
+     *
+     * @throws IllegalStateException if no redisUri was given
+     * @throws io.lettuce.core.RedisConnectionException naming host and port if the server cannot be reached
+     */
+    public BatchingLoader<K, V> build() {
+        if (redisUri == null) {
+            throw new IllegalStateException("redisUri must be set before build()");
+        }
+        return new MgetBatchingLoader<>(this);
+    }
+
+    RedisURI redisUri() {
+        return redisUri;
+    }
+
+    RedisCodec<K, V> codec() {
+        return codec;
+    }
+
+    int connections() {
+        return connections;
+    }
+
+    int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    int maxPendingKeys() {
+        return maxPendingKeys;
+    }
+
+    Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    ClientResources clientResources() {
+        return clientResources;
+    }
+
+    BatchObserver<K, V> observer() {
+        return observer;
+    }
+
+    List<DataConnectionListener<K, V>> listeners() {
+        return listeners;
+    }
+}

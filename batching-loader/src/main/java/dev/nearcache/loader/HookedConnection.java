@@ -1,0 +1,78 @@
+package dev.nearcache.loader;
+
+import io.lettuce.core.RedisChannelWriter;
+import io.lettuce.core.StatefulRedisConnectionImpl;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.json.JsonParser;
+import io.lettuce.core.protocol.PushHandler;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * A Lettuce connection that reports its activation and loss to the loader.
+ *
+ * <p>Why a subclass and not a {@code RedisConnectionStateListener}: Lettuce calls {@link #activated()} while the
+ * endpoint is "in activation", after the handshake and before it flushes the commands it buffered while
+ * disconnected; commands written from here go to the socket first. A connection-state listener fires after that
+ * flush, too late to re-enable client tracking ahead of replayed reads (DESIGN.md rule 4, verified against
+ * Lettuce's {@code DefaultEndpoint.notifyChannelActive}).
+ */
+final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> implements DataConnection<K, V> {
+
+    /** Receives the connection's events; implemented by the loader. */
+    interface Events<K, V> {
+        void activated(HookedConnection<K, V> connection);
+
+        void deactivated(HookedConnection<K, V> connection);
+    }
+
+    private final int index;
+    private final Events<K, V> events;
+    private final AtomicLong generation = new AtomicLong();
+
+    HookedConnection(int index, Events<K, V> events, RedisChannelWriter writer, PushHandler pushHandler,
+                     RedisCodec<K, V> codec, Duration timeout, Supplier<JsonParser> parser) {
+        super(writer, pushHandler, codec, timeout, parser);
+        this.index = index;
+        this.events = events;
+    }
+
+    @Override
+    public void activated() {
+        super.activated();
+        generation.incrementAndGet();
+        events.activated(this);
+    }
+
+    @Override
+    public void deactivated() {
+        // Lettuce also reports the end of reconnect attempts that never completed their handshake; only the loss
+        // of a connection that was active is an event
+        if (isOpen()) {
+            events.deactivated(this);
+        }
+        super.deactivated();
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public long generation() {
+        return generation.get();
+    }
+
+    @Override
+    public StatefulRedisConnection<K, V> commands() {
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "DataConnection[" + index + " generation " + generation.get() + (isOpen() ? "" : " down") + "]";
+    }
+}

@@ -1,0 +1,521 @@
+package dev.nearcache.loader;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MGET batching loader.
+ *
+ * <p>State, all guarded by {@link #lock}: a FIFO {@link #queue} of keys not yet sent; {@link #flights}, every key
+ * queued or in flight by identity (byte arrays by content), which gives single flight; and per connection
+ * {@link Slot#inFlight}, the one batch it has outstanding. Invariant: a key waits in the queue only while no open
+ * connection is idle, so a batch is sent whenever a reply frees a connection ({@link #complete}), a connection
+ * comes back ({@link #activated}), or a key arrives at an idle connection ({@link #load}). A key that waited longer
+ * than the command timeout fails when a batch would take it, so no caller waits much beyond two command timeouts.
+ */
+final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConnection.Events<K, V> {
+    private static final Logger log = LoggerFactory.getLogger(MgetBatchingLoader.class);
+
+    private final RedisCodec<K, V> codec;
+    private final HookedRedisClient client;
+    private final String endpoint;
+    private final int maxBatchSize;
+    private final int maxPendingKeys;
+    private final long commandTimeoutNanos;
+    private final BatchObserver<K, V> observer;
+    private final List<DataConnectionListener<K, V>> listeners;
+    private final List<Slot> slots;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Pending<K, V>> queue = new ArrayDeque<>();
+    private final HashMap<Object, Pending<K, V>> flights = new HashMap<>();
+    private boolean closed;
+
+    /** A key being loaded: the future every caller of the key shares. */
+    private static final class Pending<K, V> {
+        final K key;
+        final Object id;
+        final long enqueuedNanos;
+        final CompletableFuture<V> future = new CompletableFuture<>();
+        boolean sent;
+
+        Pending(K key, Object id, long enqueuedNanos) {
+            this.key = key;
+            this.id = id;
+            this.enqueuedNanos = enqueuedNanos;
+        }
+    }
+
+    /** One MGET. */
+    private final class Batch {
+        final Slot slot;
+        final List<Pending<K, V>> items;
+        final List<K> keys;
+        Object context;
+        volatile RedisFuture<List<V>> command;
+
+        Batch(Slot slot, List<Pending<K, V>> items) {
+            this.slot = slot;
+            this.items = items;
+            List<K> keyList = new ArrayList<>(items.size());
+            for (Pending<K, V> item : items) {
+                keyList.add(item.key);
+            }
+            this.keys = keyList;
+        }
+    }
+
+    /** A data connection and its batch in flight. */
+    private final class Slot {
+        final int index;
+        HookedConnection<K, V> connection;
+        Batch inFlight;
+
+        Slot(int index) {
+            this.index = index;
+        }
+    }
+
+    MgetBatchingLoader(BatchingLoaderBuilder<K, V> builder) {
+        this.codec = builder.codec();
+        this.maxBatchSize = builder.maxBatchSize();
+        this.maxPendingKeys = builder.maxPendingKeys();
+        this.commandTimeoutNanos = builder.commandTimeout().toNanos();
+        this.observer = builder.observer();
+        this.listeners = new CopyOnWriteArrayList<>(builder.listeners());
+        RedisURI uri = RedisURI.builder(builder.redisUri()).withTimeout(builder.commandTimeout()).build();
+        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        List<Slot> slotList = new ArrayList<>();
+        for (int i = 0; i < builder.connections(); i++) {
+            slotList.add(new Slot(i));
+        }
+        this.slots = List.copyOf(slotList);
+        this.client = new HookedRedisClient(builder.clientResources(), uri);
+        client.setOptions(ClientOptions.builder()
+                .timeoutOptions(TimeoutOptions.enabled(builder.commandTimeout()))
+                .socketOptions(SocketOptions.builder()
+                        .keepAlive(true)
+                        .connectTimeout(Duration.ofMillis(Math.min(10_000, builder.commandTimeout().toMillis() * 5)))
+                        .build())
+                .build());
+        try {
+            for (Slot slot : slots) {
+                slot.connection = client.connectData(slot.index, codec, this);
+            }
+        } catch (RuntimeException e) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            throw new RedisConnectionException("could not connect the batching loader to Redis at " + endpoint
+                    + ": " + e.getMessage(), e);
+        }
+        log.debug("batching loader connected {} data connections to {}", slots.size(), endpoint);
+    }
+
+    @Override
+    public CompletableFuture<V> load(K key) {
+        Objects.requireNonNull(key, "key must not be null");
+        Pending<K, V> pending;
+        Batch batch = null;
+        List<Pending<K, V>> expired = null;
+        lock.lock();
+        try {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedException());
+            }
+            Object id = idOf(key);
+            pending = flights.get(id);
+            if (pending == null) {
+                if (queue.size() >= maxPendingKeys) {
+                    return CompletableFuture.failedFuture(queueFull(1));
+                }
+                pending = new Pending<>(key, id, System.nanoTime());
+                flights.put(id, pending);
+                queue.add(pending);
+                Slot idle = idleSlotLocked();
+                if (idle != null) {
+                    expired = new ArrayList<>(0);
+                    batch = takeBatchLocked(idle, expired);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        failExpired(expired);
+        if (batch != null) {
+            send(batch);
+        }
+        // each caller gets its own dependent future: one caller's cancel() or orTimeout() must not fail the others
+        return pending.future.copy();
+    }
+
+    @Override
+    public CompletableFuture<Map<K, V>> loadAll(Collection<? extends K> keys) {
+        Objects.requireNonNull(keys, "keys must not be null");
+        for (K key : keys) {
+            Objects.requireNonNull(key, "keys must not contain null");
+        }
+        Map<K, CompletableFuture<V>> futures = new LinkedHashMap<>();
+        List<Batch> batches = new ArrayList<>();
+        List<Pending<K, V>> expired = new ArrayList<>(0);
+        lock.lock();
+        try {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedException());
+            }
+            Map<Object, K> distinct = new LinkedHashMap<>();
+            int fresh = 0;
+            for (K key : keys) {
+                Object id = idOf(key);
+                if (distinct.putIfAbsent(id, key) == null && !flights.containsKey(id)) {
+                    fresh++;
+                }
+            }
+            if (queue.size() + fresh > maxPendingKeys) {
+                return CompletableFuture.failedFuture(queueFull(fresh));
+            }
+            long now = System.nanoTime();
+            for (Map.Entry<Object, K> entry : distinct.entrySet()) {
+                Pending<K, V> pending = flights.get(entry.getKey());
+                if (pending == null) {
+                    pending = new Pending<>(entry.getValue(), entry.getKey(), now);
+                    flights.put(entry.getKey(), pending);
+                    queue.add(pending);
+                }
+                futures.put(entry.getValue(), pending.future);
+            }
+            drainLocked(batches, expired);
+        } finally {
+            lock.unlock();
+        }
+        failExpired(expired);
+        batches.forEach(this::send);
+        CompletableFuture<?>[] all = futures.values().toArray(new CompletableFuture<?>[0]);
+        return CompletableFuture.allOf(all).thenApply(ignored -> {
+            Map<K, V> result = new LinkedHashMap<>(futures.size() * 2);
+            futures.forEach((key, future) -> result.put(key, future.join()));
+            return result;
+        });
+    }
+
+    @Override
+    public V get(K key) {
+        return await(load(key));
+    }
+
+    @Override
+    public Map<K, V> getAll(Collection<? extends K> keys) {
+        return await(loadAll(keys));
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new RedisException(cause);
+        }
+    }
+
+    @Override
+    public void detach(K key) {
+        Objects.requireNonNull(key, "key must not be null");
+        lock.lock();
+        try {
+            Object id = idOf(key);
+            Pending<K, V> pending = flights.get(id);
+            if (pending != null && pending.sent) {
+                flights.remove(id);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void addListener(DataConnectionListener<K, V> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+    }
+
+    @Override
+    public List<DataConnection<K, V>> connections() {
+        List<DataConnection<K, V>> list = new ArrayList<>(slots.size());
+        for (Slot slot : slots) {
+            list.add(slot.connection);
+        }
+        return list;
+    }
+
+    @Override
+    public int pendingKeys() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- batching -------------------------------------------------------------------------------------------
+
+    /** An idle connection, open ones first; a closed one only when none is open, so its batch fails by timeout. */
+    private Slot idleSlotLocked() {
+        Slot idleDown = null;
+        boolean anyOpen = false;
+        for (Slot slot : slots) {
+            boolean open = slot.connection == null || slot.connection.isOpen();
+            anyOpen |= open;
+            if (slot.inFlight == null) {
+                if (open) {
+                    return slot;
+                }
+                idleDown = slot;
+            }
+        }
+        return anyOpen ? null : idleDown;
+    }
+
+    private Batch takeBatchLocked(Slot slot, List<Pending<K, V>> expired) {
+        long now = System.nanoTime();
+        List<Pending<K, V>> items = new ArrayList<>(Math.min(queue.size(), maxBatchSize));
+        while (items.size() < maxBatchSize && !queue.isEmpty()) {
+            Pending<K, V> pending = queue.poll();
+            if (now - pending.enqueuedNanos > commandTimeoutNanos) {
+                flights.remove(pending.id, pending);
+                expired.add(pending);
+                continue;
+            }
+            pending.sent = true;
+            items.add(pending);
+        }
+        if (items.isEmpty()) {
+            return null;
+        }
+        Batch batch = new Batch(slot, items);
+        slot.inFlight = batch;
+        return batch;
+    }
+
+    private void drainLocked(List<Batch> batches, List<Pending<K, V>> expired) {
+        while (!closed && !queue.isEmpty()) {
+            Slot slot = idleSlotLocked();
+            if (slot == null) {
+                return;
+            }
+            Batch batch = takeBatchLocked(slot, expired);
+            if (batch == null) {
+                return;
+            }
+            batches.add(batch);
+        }
+    }
+
+    private void drain() {
+        List<Batch> batches = new ArrayList<>(1);
+        List<Pending<K, V>> expired = new ArrayList<>(0);
+        lock.lock();
+        try {
+            drainLocked(batches, expired);
+        } finally {
+            lock.unlock();
+        }
+        failExpired(expired);
+        batches.forEach(this::send);
+    }
+
+    private void failExpired(List<Pending<K, V>> expired) {
+        if (expired == null || expired.isEmpty()) {
+            return;
+        }
+        RedisCommandTimeoutException timeout = new RedisCommandTimeoutException("key waited longer than the command"
+                + " timeout of " + Duration.ofNanos(commandTimeoutNanos) + " for a free connection to " + endpoint);
+        for (Pending<K, V> pending : expired) {
+            pending.future.completeExceptionally(timeout);
+        }
+    }
+
+    private void send(Batch batch) {
+        HookedConnection<K, V> connection = batch.slot.connection;
+        if (observer != null) {
+            try {
+                batch.context = observer.beforeSend(connection, batch.keys);
+            } catch (RuntimeException e) {
+                complete(batch, null, e);
+                return;
+            }
+        }
+        RedisFuture<List<V>> command;
+        try {
+            command = connection.async().dispatch(CommandType.MGET, new ValueListOutput<>(codec),
+                    new CommandArgs<>(codec).addKeys(batch.keys));
+        } catch (RuntimeException e) {
+            complete(batch, null, e);
+            return;
+        }
+        batch.command = command;
+        command.whenComplete((values, failure) -> complete(batch, values, failure));
+    }
+
+    private void complete(Batch batch, List<V> values, Throwable failure) {
+        if (failure == null && values.size() != batch.keys.size()) {
+            failure = new RedisException("MGET of " + batch.keys.size() + " keys returned " + values.size()
+                    + " values");
+        }
+        if (failure != null) {
+            values = null;
+            log.debug("batch of {} keys on {} failed: {}", batch.keys.size(), batch.slot.connection, failure.toString());
+        }
+        if (observer != null) {
+            try {
+                observer.onReply(batch.context, batch.keys, values, failure);
+            } catch (RuntimeException e) {
+                log.warn("batch observer failed on a reply; the callers still get their values", e);
+            }
+        }
+        List<Batch> next = new ArrayList<>(1);
+        List<Pending<K, V>> expired = new ArrayList<>(0);
+        lock.lock();
+        try {
+            for (Pending<K, V> pending : batch.items) {
+                flights.remove(pending.id, pending);
+            }
+            if (batch.slot.inFlight == batch) {
+                batch.slot.inFlight = null;
+            }
+            drainLocked(next, expired);
+        } finally {
+            lock.unlock();
+        }
+        failExpired(expired);
+        next.forEach(this::send);
+        List<Pending<K, V>> items = batch.items;
+        for (int i = 0; i < items.size(); i++) {
+            if (failure == null) {
+                items.get(i).future.complete(values.get(i));
+            } else {
+                items.get(i).future.completeExceptionally(failure);
+            }
+        }
+    }
+
+    // ---- connection events (Netty I/O thread) ------------------------------------------------------------------
+
+    @Override
+    public void activated(HookedConnection<K, V> connection) {
+        for (DataConnectionListener<K, V> listener : listeners) {
+            try {
+                listener.activated(connection);
+            } catch (RuntimeException e) {
+                log.warn("data connection listener failed on activation of {}", connection, e);
+            }
+        }
+        if (connection.generation() > 1) {
+            log.info("data connection {} to {} is back", connection.index(), endpoint);
+            drain();
+        }
+    }
+
+    @Override
+    public void deactivated(HookedConnection<K, V> connection) {
+        Batch lost;
+        lock.lock();
+        try {
+            lost = slots.get(connection.index()).inFlight;
+        } finally {
+            lock.unlock();
+        }
+        RedisFuture<List<V>> command = lost == null ? null : lost.command;
+        if (command != null) {
+            // fail it now: Lettuce would otherwise replay it after the reconnect (at-least-once)
+            command.toCompletableFuture().completeExceptionally(new RedisConnectionException("connection "
+                    + connection.index() + " to " + endpoint + " was lost with a batch of " + lost.keys.size()
+                    + " keys in flight"));
+        }
+        if (!closed) {
+            log.info("data connection {} to {} was lost", connection.index(), endpoint);
+        }
+        for (DataConnectionListener<K, V> listener : listeners) {
+            try {
+                listener.deactivated(connection);
+            } catch (RuntimeException e) {
+                log.warn("data connection listener failed on loss of {}", connection, e);
+            }
+        }
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------------------------
+
+    @Override
+    public void close() {
+        List<Pending<K, V>> abandoned;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            abandoned = new ArrayList<>(flights.values());
+            flights.clear();
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        IllegalStateException closedException = closedException();
+        for (Pending<K, V> pending : abandoned) {
+            pending.future.completeExceptionally(closedException);
+        }
+        for (Slot slot : slots) {
+            if (slot.connection != null) {
+                slot.connection.close();
+            }
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    @Override
+    public String toString() {
+        return "BatchingLoader[" + endpoint + ", " + slots.size() + " connections, batches of up to " + maxBatchSize
+                + "]";
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("the batching loader for " + endpoint + " is closed");
+    }
+
+    private RejectedExecutionException queueFull(int keys) {
+        return new RejectedExecutionException("cannot queue " + keys + " more key(s) for " + endpoint + ": "
+                + maxPendingKeys + " keys are already waiting (maxPendingKeys); Redis is not keeping up");
+    }
+
+    private static Object idOf(Object key) {
+        return key instanceof byte[] ? ByteBuffer.wrap((byte[]) key) : key;
+    }
+}

@@ -1,0 +1,389 @@
+package dev.nearcache.loader;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nearcache.testkit.FaultProxy;
+import dev.nearcache.testkit.RedisExtension;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class BatchingLoaderIT {
+    private static final int KEYS = 20_000;
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone();
+
+    private static RedisClient writerClient;
+    private static StatefulRedisConnection<String, String> writer;
+
+    @BeforeAll
+    static void seed() {
+        writerClient = RedisClient.create(redis.server().uri());
+        writer = writerClient.connect();
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            values.put("key:" + i, "value:" + i);
+            if (values.size() == 1000) {
+                writer.sync().mset(values);
+                values.clear();
+            }
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        writer.close();
+        writerClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    private static BatchingLoaderBuilder<String, String> builder() {
+        return BatchingLoader.builder().redisUri(redis.server().uri());
+    }
+
+    /** Records the size of every batch. */
+    private static final class Recorder implements BatchObserver<String, String> {
+        final List<Integer> sizes = new CopyOnWriteArrayList<>();
+        final CountDownLatch firstSend = new CountDownLatch(1);
+
+        @Override
+        public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
+            sizes.add(keys.size());
+            firstSend.countDown();
+            return null;
+        }
+
+        @Override
+        public void onReply(Object context, List<String> keys, List<String> values, Throwable failure) {
+        }
+    }
+
+    @Test
+    void largeMixedBatchesMapEveryKeyToItsValue() {
+        try (BatchingLoader<String, String> loader = builder().maxBatchSize(100).build()) {
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                keys.add("key:" + (i * 3));
+                keys.add("absent:" + i);
+            }
+            Collections.shuffle(keys, new Random(42));
+            Map<String, String> values = loader.getAll(keys);
+            assertEquals(10_000, values.size());
+            for (String key : keys) {
+                if (key.startsWith("absent:")) {
+                    assertTrue(values.containsKey(key));
+                    assertNull(values.get(key), key);
+                } else {
+                    assertEquals("value:" + key.substring(4), values.get(key), key);
+                }
+            }
+            assertEquals("value:7", loader.get("key:7"));
+            assertNull(loader.get("absent:x"));
+        }
+    }
+
+    @Test
+    void binaryKeysAndValuesRoundTrip() {
+        byte[] key = {0, '\r', '\n', (byte) 0xff, ' ', '*', '$'};
+        byte[] value = new byte[256];
+        for (int i = 0; i < value.length; i++) {
+            value[i] = (byte) i;
+        }
+        RedisClient client = RedisClient.create(redis.server().uri());
+        try (StatefulRedisConnection<byte[], byte[]> bytes = client.connect(ByteArrayCodec.INSTANCE);
+             BatchingLoader<byte[], byte[]> loader = builder().codec(ByteArrayCodec.INSTANCE).build()) {
+            bytes.sync().set(key, value);
+            assertArrayEquals(value, loader.get(key));
+            assertArrayEquals(value, loader.get(Arrays.copyOf(key, key.length)), "equal content, other array");
+            Map<byte[], byte[]> all = loader.getAll(List.of(key, Arrays.copyOf(key, key.length), new byte[] {1}));
+            assertEquals(2, all.size(), "byte[] keys are distinct by content");
+            assertArrayEquals(value, all.get(key));
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void duplicateKeysInOneBatchAreSentOnceAndAnsweredForAll() {
+        Recorder recorder = new Recorder();
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .connections(1).observer(recorder).build()) {
+            proxy.delay(Duration.ofMillis(100));
+            CompletableFuture<String> first = loader.load("key:0"); // goes out alone and holds the connection
+            List<CompletableFuture<String>> dupes = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                dupes.add(loader.load("key:1"));
+                dupes.add(loader.load("key:2"));
+            }
+            CompletableFuture<Map<String, String>> all = loader.loadAll(List.of("key:1", "key:2", "key:1"));
+            assertEquals("value:0", first.join());
+            dupes.forEach(f -> assertTrue(f.join().startsWith("value:")));
+            assertEquals(Map.of("key:1", "value:1", "key:2", "value:2"), all.join());
+            assertEquals(List.of(1, 2), recorder.sizes, "one MGET for the lone key, one for both duplicates");
+        }
+    }
+
+    @Test
+    void concurrentLoadsOfOneKeyShareOneRequest() {
+        Recorder recorder = new Recorder();
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .observer(recorder).build()) {
+            proxy.delay(Duration.ofMillis(100));
+            List<CompletableFuture<String>> futures = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                futures.add(loader.load("key:5"));
+            }
+            futures.forEach(f -> assertEquals("value:5", f.join()));
+            assertEquals(List.of(1), recorder.sizes, "a single MGET of one key");
+        }
+    }
+
+    @Test
+    void detachedKeysAreReadAgainInsteadOfJoiningARequestSentBeforeAWrite() {
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .connections(2).build()) {
+            writer.sync().set("detach:k", "old");
+            List<FaultProxy.Link> links = proxy.awaitLinks(2, Duration.ofSeconds(5));
+            long answered = links.stream().mapToLong(FaultProxy.Link::bytesFromServer).sum();
+            proxy.delay(Duration.ofMillis(300));
+            CompletableFuture<String> before = loader.load("detach:k");
+            await("Redis answered the first MGET (its reply is held back)").atMost(Duration.ofSeconds(5))
+                    .until(() -> links.stream().mapToLong(FaultProxy.Link::bytesFromServer).sum() > answered);
+            writer.sync().set("detach:k", "new");
+            CompletableFuture<String> joined = loader.load("detach:k");
+            loader.detach("detach:k");
+            CompletableFuture<String> after = loader.load("detach:k");
+            assertEquals("old", before.join());
+            assertEquals("old", joined.join(), "joined before the detach: shares the first request");
+            assertEquals("new", after.join(), "after the detach: a request of its own, sent after the write");
+            assertTrue(links.get(0).isOpen());
+        }
+    }
+
+    @Test
+    void keysArrivingWhileABatchIsInFlightFormTheNextBatches() {
+        Recorder recorder = new Recorder();
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .connections(1).maxBatchSize(128).observer(recorder).build()) {
+            proxy.delay(Duration.ofMillis(100));
+            List<CompletableFuture<String>> futures = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                futures.add(loader.load("key:" + i));
+            }
+            for (int i = 0; i < 500; i++) {
+                assertEquals("value:" + i, futures.get(i).join());
+            }
+            assertEquals(List.of(1, 128, 128, 128, 115), recorder.sizes,
+                    "the first key goes out at once, the rest in full batches in arrival order");
+        }
+    }
+
+    @Test
+    void tenThousandConcurrentCallersEachGetTheirOwnValue() throws Exception {
+        int callers = 10_000;
+        ExecutorService pool = Executors.newFixedThreadPool(64);
+        try (BatchingLoader<String, String> loader = builder().build()) {
+            CountDownLatch start = new CountDownLatch(1);
+            List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+            Random random = new Random(7);
+            for (int c = 0; c < callers; c++) {
+                int k = random.nextInt(KEYS * 2); // half of them absent
+                results.add(pool.submit(() -> {
+                    start.await();
+                    String value = loader.get("key:" + k);
+                    return k < KEYS ? ("value:" + k).equals(value) : value == null;
+                }));
+            }
+            start.countDown();
+            for (var result : results) {
+                assertTrue(result.get(60, TimeUnit.SECONDS));
+            }
+            assertEquals(0, loader.pendingKeys());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLinkCutMidBatchFailsThatBatchAndLaterLoadsSucceed() {
+        Recorder recorder = new Recorder();
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .connections(1).observer(recorder).build()) {
+            FaultProxy.Link link = proxy.awaitLinks(1, Duration.ofSeconds(5)).get(0);
+            proxy.delay(Duration.ofSeconds(2)); // the reply cannot arrive before the cut
+            long before = link.bytesFromClient();
+            CompletableFuture<String> inFlight = loader.load("key:9");
+            await("the MGET was written").atMost(Duration.ofSeconds(5)).until(() -> link.bytesFromClient() > before);
+            proxy.cut();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> inFlight.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(RedisConnectionException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("lost with a batch of 1 keys in flight"),
+                    e.getCause().getMessage());
+            proxy.restore();
+            await("later loads succeed").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> "value:9".equals(loader.get("key:9")));
+        }
+    }
+
+    @Test
+    void aStalledLinkTimesOutAndNeverHangsACaller() throws Exception {
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .connections(1).commandTimeout(Duration.ofMillis(300)).build()) {
+            proxy.stall();
+            CompletableFuture<String> sent = loader.load("key:1");
+            List<CompletableFuture<String>> queued = new ArrayList<>();
+            for (int i = 2; i < 50; i++) {
+                queued.add(loader.load("key:" + i));
+            }
+            ExecutionException e = assertThrows(ExecutionException.class, () -> sent.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(RedisCommandTimeoutException.class, e.getCause());
+            for (CompletableFuture<String> f : queued) {
+                ExecutionException q = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertInstanceOf(RedisCommandTimeoutException.class, q.getCause());
+            }
+            assertThrows(RedisCommandTimeoutException.class, () -> loader.get("key:60"));
+            proxy.restore();
+            await("loads succeed after the stall").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> "value:61".equals(loader.get("key:61")));
+        }
+    }
+
+    @Test
+    void aFullQueueRejectsInsteadOfGrowing() {
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .connections(1).maxPendingKeys(10).commandTimeout(Duration.ofSeconds(5)).build()) {
+            proxy.stall();
+            loader.load("key:0"); // in flight
+            for (int i = 1; i <= 10; i++) {
+                loader.load("key:" + i);
+            }
+            assertEquals(10, loader.pendingKeys());
+            assertEquals("value:3", "value:3");
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> loader.load("key:11").get(1, TimeUnit.SECONDS));
+            assertInstanceOf(RejectedExecutionException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("10 keys are already waiting (maxPendingKeys)"),
+                    e.getCause().getMessage());
+            assertThrows(RejectedExecutionException.class, () -> loader.getAll(List.of("key:12", "key:13")));
+            CompletableFuture<String> joined = loader.load("key:5");
+            proxy.restore();
+            assertEquals("value:5", joined.join(), "a key already queued is joined, not rejected");
+        }
+    }
+
+    @Test
+    void closeFailsPendingLoadsClearlyAndReleasesConnections() {
+        FaultProxy proxy = FaultProxy.to(redis.server());
+        try (proxy) {
+            BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri()).connections(2)
+                    .build();
+            proxy.awaitLinks(2, Duration.ofSeconds(5));
+            proxy.stall();
+            CompletableFuture<String> pending = loader.load("key:1");
+            loader.close();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("is closed"), e.getCause().getMessage());
+            IllegalStateException after = assertThrows(IllegalStateException.class, () -> loader.get("key:1"));
+            assertTrue(after.getMessage().contains("is closed"));
+            proxy.restore();
+            await("connections released").atMost(Duration.ofSeconds(10)).until(() -> proxy.links().isEmpty());
+            loader.close(); // idempotent
+        }
+    }
+
+    @Test
+    void badInputIsRejectedWithAClearMessage() {
+        try (BatchingLoader<String, String> loader = builder().build()) {
+            assertEquals("key must not be null",
+                    assertThrows(NullPointerException.class, () -> loader.load(null)).getMessage());
+            assertEquals("keys must not contain null", assertThrows(NullPointerException.class,
+                    () -> loader.loadAll(Arrays.asList("a", null))).getMessage());
+            assertEquals("keys must not be null",
+                    assertThrows(NullPointerException.class, () -> loader.loadAll(null)).getMessage());
+        }
+    }
+
+    @Test
+    void anUnreachableServerFailsTheBuildNamingTheEndpoint() {
+        int port;
+        try (FaultProxy proxy = FaultProxy.to(redis.server())) {
+            port = proxy.port();
+        }
+        RedisConnectionException e = assertThrows(RedisConnectionException.class,
+                () -> BatchingLoader.builder().redisUri("redis://:secret@127.0.0.1:" + port)
+                        .commandTimeout(Duration.ofMillis(500)).build());
+        assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+        assertTrue(!e.getMessage().contains("secret"), e.getMessage());
+    }
+
+    @Test
+    void theActivationHookRunsBeforeReplayedCommandsAndListenersSeeLossAndReturn() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        DataConnectionListener<String, String> hook = new DataConnectionListener<>() {
+            @Override
+            public void activated(DataConnection<String, String> connection) {
+                // written before anything Lettuce buffered while the connection was down
+                connection.commands().async().set("hook:marker", "generation-" + connection.generation());
+                events.add("activated " + connection.generation());
+            }
+
+            @Override
+            public void deactivated(DataConnection<String, String> connection) {
+                events.add("deactivated " + connection.generation());
+            }
+        };
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
+                     .connections(1).commandTimeout(Duration.ofSeconds(10)).listener(hook).build()) {
+            assertEquals(List.of("activated 1"), events);
+            proxy.disconnect();
+            await("loss seen").atMost(Duration.ofSeconds(5)).until(() -> events.contains("deactivated 1"));
+            CompletableFuture<String> buffered = loader.load("hook:marker"); // waits in Lettuce's buffer
+            proxy.restore();
+            assertEquals("generation-2", buffered.join(), "the hook's SET reached Redis before the replayed MGET");
+            assertEquals(List.of("activated 1", "deactivated 1", "activated 2"), events);
+            assertEquals(2, loader.connections().get(0).generation());
+        }
+    }
+
+    static String utf8(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
