@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -86,35 +87,49 @@ public final class RedisCluster implements AutoCloseable {
                 }
             });
         }
-        awaitHealthy(FORM_TIMEOUT);
+        awaitHealthy(FORM_TIMEOUT, masters, masters * replicas);
     }
 
     /**
-     * Waits until every running node reports {@code cluster_state:ok}, agrees on the same number of masters and
-     * replicas, and every replica's link to its master is up; useful after a failover or a node restart.
+     * Waits until the cluster has settled: every running node reports {@code cluster_state:ok}, every running node
+     * sees the same nodes in the same roles with the same slots and none of the running ones as failing, and every
+     * replica's link to its master is up. Useful after a failover or a node restart.
      *
      * @throws IllegalStateException if that does not happen within {@code timeout}
      */
     public void awaitHealthy(Duration timeout) {
+        awaitHealthy(timeout, -1, -1);
+    }
+
+    private void awaitHealthy(Duration timeout, int expectedMasters, int expectedReplicas) {
         await("the cluster to be healthy", timeout, () -> {
             List<LocalRedisServer> running = servers.stream().filter(RedisServer::isRunning).toList();
             if (running.isEmpty()) {
                 return false;
             }
-            List<ClusterNode> reference = null;
+            Set<Integer> runningPorts = running.stream().map(RedisServer::port).collect(Collectors.toSet());
+            Set<String> reference = null;
             for (LocalRedisServer server : running) {
-                String info = (String) admin(server, "CLUSTER", "INFO");
-                if (!info.contains("cluster_state:ok")) {
+                if (!((String) admin(server, "CLUSTER", "INFO")).contains("cluster_state:ok")) {
                     return false;
                 }
-                List<ClusterNode> view = parseNodes((String) admin(server, "CLUSTER", "NODES")).stream()
-                        .filter(n -> !n.failing()).toList();
-                long masterCount = view.stream().filter(n -> n.master() && n.slotCount() > 0).count();
-                if (reference != null && (masterCount != reference.stream().filter(n -> n.master()
-                        && n.slotCount() > 0).count() || view.size() != reference.size())) {
+                List<ClusterNode> view = parseNodes((String) admin(server, "CLUSTER", "NODES"));
+                if (view.stream().anyMatch(n -> n.failing() && runningPorts.contains(n.port()))) {
                     return false;
                 }
-                reference = view;
+                List<ClusterNode> live = view.stream().filter(n -> !n.failing()).toList();
+                long masters = live.stream().filter(n -> n.master() && n.slotCount() > 0).count();
+                long replicas = live.stream().filter(n -> !n.master()).count();
+                if (expectedMasters >= 0 && (masters != expectedMasters || replicas != expectedReplicas)) {
+                    return false;
+                }
+                Set<String> summary = live.stream()
+                        .map(n -> n.id() + " " + n.master() + " " + n.masterId() + " " + n.slotRanges())
+                        .collect(Collectors.toSet());
+                if (reference != null && !reference.equals(summary)) {
+                    return false;
+                }
+                reference = summary;
                 String replication = (String) admin(server, "INFO", "replication");
                 if (replication.contains("role:slave") && !replication.contains("master_link_status:up")) {
                     return false;
