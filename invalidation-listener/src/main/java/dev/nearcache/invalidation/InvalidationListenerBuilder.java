@@ -1,0 +1,218 @@
+package dev.nearcache.invalidation;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Configures and builds an {@link InvalidationListener}. Every setter validates its argument at once and names it
+ * in the exception. Not thread-safe; the listener it builds is.
+ *
+ * @param <K> key type
+ */
+public final class InvalidationListenerBuilder<K> {
+    /** Default time between heartbeat PINGs. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+    /** Default minimum time between reconnect attempts after a failure or a quick drop. */
+    public static final Duration DEFAULT_RECONNECT_DEBOUNCE = Duration.ofMillis(1500);
+    /** Default longest wait between reconnect attempts. */
+    public static final Duration DEFAULT_MAX_RECONNECT_BACKOFF = Duration.ofSeconds(30);
+    /** Default client name, shown in {@code CLIENT LIST}. */
+    public static final String DEFAULT_CLIENT_NAME = "nearcache-invalidation";
+
+    private final RedisCodec<K, ?> keyCodec;
+    private RedisURI redisUri;
+    private ProtocolVersion protocol = ProtocolVersion.RESP3;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private Duration heartbeatTimeout;
+    private Duration reconnectDebounce = DEFAULT_RECONNECT_DEBOUNCE;
+    private Duration maxReconnectBackoff = DEFAULT_MAX_RECONNECT_BACKOFF;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private String clientName = DEFAULT_CLIENT_NAME;
+    private ClientResources clientResources;
+    private final List<InvalidationHandler<K>> handlers = new ArrayList<>();
+
+    InvalidationListenerBuilder(RedisCodec<K, ?> keyCodec) {
+        this.keyCodec = keyCodec;
+    }
+
+    private InvalidationListenerBuilder(InvalidationListenerBuilder<?> from, RedisCodec<K, ?> keyCodec) {
+        this.keyCodec = keyCodec;
+        this.redisUri = from.redisUri;
+        this.protocol = from.protocol;
+        this.heartbeatInterval = from.heartbeatInterval;
+        this.heartbeatTimeout = from.heartbeatTimeout;
+        this.reconnectDebounce = from.reconnectDebounce;
+        this.maxReconnectBackoff = from.maxReconnectBackoff;
+        this.connectTimeout = from.connectTimeout;
+        this.clientName = from.clientName;
+        this.clientResources = from.clientResources;
+    }
+
+    /**
+     * The server, as {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://...}.
+     *
+     * @throws IllegalArgumentException if it is not such a URI (the message never contains the password)
+     */
+    public InvalidationListenerBuilder<K> redisUri(String uri) {
+        Objects.requireNonNull(uri, "redisUri must not be null");
+        try {
+            return redisUri(RedisURI.create(uri));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("redisUri must look like redis://host:port or rediss://host:port: "
+                    + e.getMessage(), null);
+        }
+    }
+
+    /** The server. */
+    public InvalidationListenerBuilder<K> redisUri(RedisURI uri) {
+        this.redisUri = Objects.requireNonNull(uri, "redisUri must not be null");
+        return this;
+    }
+
+    /**
+     * The codec that decodes invalidated keys (only its key half is used); returns a builder of its key type,
+     * keeping the settings made so far except the handlers, which are typed by the old codec.
+     */
+    public <K1> InvalidationListenerBuilder<K1> keyCodec(RedisCodec<K1, ?> codec) {
+        Objects.requireNonNull(codec, "keyCodec must not be null");
+        return new InvalidationListenerBuilder<>(this, codec);
+    }
+
+    /** RESP3 (default: push messages) or RESP2 (a subscription to {@code __redis__:invalidate}). */
+    public InvalidationListenerBuilder<K> protocol(ProtocolVersion protocol) {
+        this.protocol = Objects.requireNonNull(protocol, "protocol must not be null");
+        return this;
+    }
+
+    /** Time between heartbeat PINGs (10 ms to 1 minute; default 1 s). */
+    public InvalidationListenerBuilder<K> heartbeatInterval(Duration interval) {
+        this.heartbeatInterval = checkRange("heartbeatInterval", interval, Duration.ofMillis(10),
+                Duration.ofMinutes(1));
+        return this;
+    }
+
+    /** How late a PONG may be before the connection counts as lost (10 ms to 5 minutes; default two intervals). */
+    public InvalidationListenerBuilder<K> heartbeatTimeout(Duration timeout) {
+        this.heartbeatTimeout = checkRange("heartbeatTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(5));
+        return this;
+    }
+
+    /**
+     * The least time between the starts of two reconnect attempts once an attempt has failed or a connection has
+     * dropped within this time of being ready (0 to 1 minute; default 1500 ms): a flapping link produces at most
+     * one lost/ready pair per debounce.
+     */
+    public InvalidationListenerBuilder<K> reconnectDebounce(Duration debounce) {
+        this.reconnectDebounce = checkRange("reconnectDebounce", debounce, Duration.ZERO, Duration.ofMinutes(1));
+        return this;
+    }
+
+    /** The longest wait between reconnect attempts as failures repeat (100 ms to 10 minutes; default 30 s). */
+    public InvalidationListenerBuilder<K> maxReconnectBackoff(Duration max) {
+        this.maxReconnectBackoff = checkRange("maxReconnectBackoff", max, Duration.ofMillis(100),
+                Duration.ofMinutes(10));
+        return this;
+    }
+
+    /** How long {@link #build()} and each connect attempt may take (100 ms to 5 minutes; default 10 s). */
+    public InvalidationListenerBuilder<K> connectTimeout(Duration timeout) {
+        this.connectTimeout = checkRange("connectTimeout", timeout, Duration.ofMillis(100), Duration.ofMinutes(5));
+        return this;
+    }
+
+    /** The name the connection shows in {@code CLIENT LIST} (letters, digits, {@code -_.:}; default nearcache-invalidation). */
+    public InvalidationListenerBuilder<K> clientName(String name) {
+        Objects.requireNonNull(name, "clientName must not be null");
+        if (!name.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            throw new IllegalArgumentException("clientName must be 1 to 64 letters, digits or -_.: (Redis forbids"
+                    + " spaces), got '" + name + "'");
+        }
+        this.clientName = name;
+        return this;
+    }
+
+    /** Lettuce resources to share with other clients; the listener does not shut them down. */
+    public InvalidationListenerBuilder<K> clientResources(ClientResources resources) {
+        this.clientResources = Objects.requireNonNull(resources, "clientResources must not be null");
+        return this;
+    }
+
+    /** Adds a handler; handlers added here see the first {@code ready}. */
+    public InvalidationListenerBuilder<K> handler(InvalidationHandler<K> handler) {
+        handlers.add(Objects.requireNonNull(handler, "handler must not be null"));
+        return this;
+    }
+
+    /**
+     * Connects, waits until the connection is ready (its client id known and, over RESP2, the subscription
+     * confirmed) and returns the listener.
+     *
+     * @throws IllegalStateException if no redisUri was given
+     * @throws io.lettuce.core.RedisConnectionException naming host and port if it is not ready within the
+     *         connect timeout
+     */
+    public InvalidationListener<K> build() {
+        if (redisUri == null) {
+            throw new IllegalStateException("redisUri must be set before build()");
+        }
+        return TrackingRedirectListener.start(this);
+    }
+
+    private static Duration checkRange(String name, Duration value, Duration min, Duration max) {
+        Objects.requireNonNull(value, name + " must not be null");
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    RedisCodec<K, ?> keyCodec() {
+        return keyCodec;
+    }
+
+    RedisURI redisUri() {
+        return redisUri;
+    }
+
+    ProtocolVersion protocol() {
+        return protocol;
+    }
+
+    Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    Duration heartbeatTimeout() {
+        return heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2);
+    }
+
+    Duration reconnectDebounce() {
+        return reconnectDebounce;
+    }
+
+    Duration maxReconnectBackoff() {
+        return maxReconnectBackoff;
+    }
+
+    Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    String clientName() {
+        return clientName;
+    }
+
+    ClientResources clientResources() {
+        return clientResources;
+    }
+
+    List<InvalidationHandler<K>> handlers() {
+        return handlers;
+    }
+}
