@@ -42,6 +42,7 @@ public final class BatchingLoaderBuilder<K, V> {
     private int maxPendingKeys = DEFAULT_MAX_PENDING_KEYS;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private ClientResources clientResources;
+    private String clientName = "nearcache-data";
     private BatchObserver<K, V> observer;
     private final List<DataConnectionListener<K, V>> listeners = new ArrayList<>();
 
@@ -57,6 +58,7 @@ public final class BatchingLoaderBuilder<K, V> {
         this.maxPendingKeys = from.maxPendingKeys;
         this.commandTimeout = from.commandTimeout;
         this.clientResources = from.clientResources;
+        this.clientName = from.clientName;
     }
 
     /**
@@ -135,6 +137,20 @@ public final class BatchingLoaderBuilder<K, V> {
         return this;
     }
 
+    /**
+     * The name the data connections show in {@code CLIENT LIST}, followed by {@code -<index>} (letters, digits,
+     * {@code -_.:}; default nearcache-data).
+     */
+    public BatchingLoaderBuilder<K, V> clientName(String name) {
+        Objects.requireNonNull(name, "clientName must not be null");
+        if (!name.matches("[A-Za-z0-9_.:-]{1,60}")) {
+            throw new IllegalArgumentException("clientName must be 1 to 60 letters, digits or -_.: (Redis forbids"
+                    + " spaces), got '" + name + "'");
+        }
+        this.clientName = name;
+        return this;
+    }
+
     /** The observer of every batch (at most one). */
     public BatchingLoaderBuilder<K, V> observer(BatchObserver<K, V> observer) {
         this.observer = Objects.requireNonNull(observer, "observer must not be null");
@@ -189,6 +205,10 @@ public final class BatchingLoaderBuilder<K, V> {
 
     ClientResources clientResources() {
         return clientResources;
+    }
+
+    String clientName() {
+        return clientName;
     }
 
     BatchObserver<K, V> observer() {

@@ -21,11 +21,11 @@ final class HookedRedisClient extends RedisClient {
     /** Connects data connection {@code index}; its first activation reaches {@code events} before this returns. */
     @SuppressWarnings("unchecked")
     synchronized <K, V> HookedConnection<K, V> connectData(int index, RedisCodec<K, V> codec,
-                                                           HookedConnection.Events<K, V> events) {
+                                                           HookedConnection.Events<K, V> events, RedisURI uri) {
         nextIndex = index;
         nextEvents = events;
         try {
-            return (HookedConnection<K, V>) connect(codec);
+            return (HookedConnection<K, V>) connect(codec, uri);
         } finally {
             nextEvents = null;
         }

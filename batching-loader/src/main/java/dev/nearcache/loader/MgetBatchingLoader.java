@@ -127,7 +127,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 .build());
         try {
             for (Slot slot : slots) {
-                slot.connection = client.connectData(slot.index, codec, this);
+                RedisURI named = RedisURI.builder(uri).withClientName(builder.clientName() + "-" + slot.index).build();
+                slot.connection = client.connectData(slot.index, codec, this, named);
             }
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

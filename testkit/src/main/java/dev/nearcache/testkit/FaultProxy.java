@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *       retransmission would.</li>
  *   <li>{@link #delay(Duration)}: forward every chunk that long after it arrived, on open and new links.</li>
  *   <li>{@link #disconnect()}: cut every link and reset new connections at once, until {@link #restore()}: the
- *       server is unreachable.</li>
+ *       server is unreachable. {@link #refuseNewConnections()} resets only new connections.</li>
  *   <li>{@link #restore()}: undo stall, delay and disconnect on the proxy and on every link.</li>
  * </ul>
  * The same faults apply to one {@link Link} at a time. If the server refuses a connection, the client's connection
@@ -161,7 +161,18 @@ public final class FaultProxy implements AutoCloseable {
         reset();
     }
 
-    /** Undoes {@link #stall()}, {@link #delay(Duration)} and {@link #disconnect()} on the proxy and every link. */
+    /**
+     * Resets every new connection until {@link #restore()} while open links carry on: clients that lose their
+     * connection cannot get a new one.
+     */
+    public void refuseNewConnections() {
+        disconnected = true;
+    }
+
+    /**
+     * Undoes {@link #stall()}, {@link #delay(Duration)}, {@link #disconnect()} and {@link #refuseNewConnections()}
+     * on the proxy and every link.
+     */
     public void restore() {
         stalled = false;
         delayNanos = 0;

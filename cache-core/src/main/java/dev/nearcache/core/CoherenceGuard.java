@@ -1,0 +1,135 @@
+package dev.nearcache.core;
+
+import dev.nearcache.loader.DataConnection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
+
+/**
+ * Decides whether a value read from Redis may enter the local cache. This class keeps DESIGN.md rules 1 and 2;
+ * {@link TrackingNearCache} calls it at the points rules 3, 4 and 6 name.
+ *
+ * <p><b>The argument.</b> Redis tracks a key for a connection once that connection reads it with tracking on, and
+ * then sends one invalidation when the key changes, to the redirect target. A cached value is therefore safe
+ * exactly when (a) its read was tracked, redirecting to the invalidation connection we are listening on, and (b)
+ * every invalidation sent for it since is applied. For (a), rule 1: a batch may store its values only if, when it
+ * was sent, its connection's tracking had been confirmed (the {@code CLIENT TRACKING ON REDIRECT id} reply seen)
+ * for the connection's current generation, the current redirect id and the current epoch; the epoch increases on
+ * every flush and every loss of a connection, so "no flush since" is "same epoch". For (b), rule 2: the
+ * invalidation and the read's reply travel on different sockets, so the invalidation may overtake the reply. Each
+ * key of a batch gets a fresh token before the batch is sent; an invalidation removes the key's token; the reply
+ * stores a value only if its own token (compared by identity) is still there, and takes it out. Token check and
+ * store run inside the cache's per-key compute, serialized with the invalidation's own compute, and a store that
+ * raced a flush (epoch changed after it) removes itself. Loss of either connection, a new redirect id, or a
+ * keyless invalidation flushes everything (rule 3), which also discards every token.
+ */
+final class CoherenceGuard {
+    /** A batch's permission to store: the epoch it was sent in, and its tokens, or none if it was not tracked. */
+    static final class Ticket {
+        final long epoch;
+        final Object[] tokens;
+
+        Ticket(long epoch, Object[] tokens) {
+            this.epoch = epoch;
+            this.tokens = tokens;
+        }
+
+        boolean tracked() {
+            return tokens != null;
+        }
+    }
+
+    /** Tracking confirmed on one data connection: for which generation of it, which redirect id and which epoch. */
+    private record Confirmed(long generation, long redirectId, long epoch) {
+    }
+
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile long redirectId = -1;
+    private final ConcurrentHashMap<Object, Object> tokens = new ConcurrentHashMap<>();
+    private final AtomicReferenceArray<Confirmed> confirmed;
+    private final Function<Object, Object> idOf;
+
+    CoherenceGuard(int connections, Function<Object, Object> idOf) {
+        this.confirmed = new AtomicReferenceArray<>(connections);
+        this.idOf = idOf;
+    }
+
+    long epoch() {
+        return epoch.get();
+    }
+
+    long redirectId() {
+        return redirectId;
+    }
+
+    /** Rule 3: everything cached may be stale. Bumps the epoch and kills every token; the caller empties the cache. */
+    void flush() {
+        epoch.incrementAndGet();
+        tokens.clear();
+    }
+
+    /** The invalidation connection is ready under {@code id}, or down ({@code -1}). Callers flush too. */
+    void redirectTo(long id) {
+        redirectId = id;
+    }
+
+    /** A data connection was lost: its tracking is gone. Callers flush too. */
+    void trackingLost(int connection) {
+        confirmed.set(connection, null);
+    }
+
+    /** The {@code CLIENT TRACKING ON REDIRECT id} sent in {@code epoch} on this generation of the connection succeeded. */
+    void trackingConfirmed(DataConnection<?, ?> connection, long generation, long id, long sentEpoch) {
+        // only if nothing changed while the command was on its way: same generation, redirect and epoch
+        if (connection.generation() == generation && redirectId == id && epoch.get() == sentEpoch) {
+            confirmed.set(connection.index(), new Confirmed(generation, id, sentEpoch));
+        }
+    }
+
+    /** Rules 1 and 2, at send time: the batch's ticket. Untracked batches get no tokens and will store nothing. */
+    Ticket beforeSend(DataConnection<?, ?> connection, List<?> keys) {
+        long now = epoch.get();
+        long id = redirectId;
+        Confirmed c = confirmed.get(connection.index());
+        // Rule 1: never cache what is not tracked
+        boolean tracked = id >= 0 && c != null && c.generation == connection.generation() && c.redirectId == id
+                && c.epoch == now && connection.isOpen();
+        if (!tracked) {
+            return new Ticket(now, null);
+        }
+        // Rule 2: a placeholder per in-flight key, registered before the read is written
+        Object[] mine = new Object[keys.size()];
+        for (int i = 0; i < mine.length; i++) {
+            mine[i] = new Object();
+            tokens.put(idOf.apply(keys.get(i)), mine[i]);
+        }
+        return new Ticket(now, mine);
+    }
+
+    /**
+     * Called inside the cache's compute for key {@code id}: whether the batch's value for its {@code index}-th key
+     * may be stored. Consumes the token either way.
+     */
+    boolean mayStore(Ticket ticket, int index, Object id) {
+        return ticket.tracked() && tokens.remove(id, ticket.tokens[index]) && epoch.get() == ticket.epoch;
+    }
+
+    /** Releases a key's token without storing (failed batch, value not cacheable). */
+    void release(Ticket ticket, int index, Object id) {
+        if (ticket.tracked()) {
+            tokens.remove(id, ticket.tokens[index]);
+        }
+    }
+
+    /** Rule 2: an invalidation (or an own write, rule 6) kills the key's token; call inside the cache's compute. */
+    void invalidate(Object id) {
+        tokens.remove(id);
+    }
+
+    /** Tokens outstanding, for tests. */
+    int pendingTokens() {
+        return tokens.size();
+    }
+}

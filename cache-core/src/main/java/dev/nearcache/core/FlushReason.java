@@ -1,0 +1,25 @@
+package dev.nearcache.core;
+
+/** Why the whole local cache was emptied (DESIGN.md rule 3); {@link #tag()} names it in stats and metrics. */
+enum FlushReason {
+    /** The invalidation connection closed or its heartbeat timed out. */
+    INVALIDATION_CONNECTION_LOST("invalidation-connection-lost"),
+    /** The invalidation connection came back under a new client id. */
+    REDIRECT_CHANGED("redirect-changed"),
+    /** Redis sent an invalidation without keys (FLUSHALL, FLUSHDB) or one we could not decode. */
+    FLUSH_COMMAND("flush-command"),
+    /** A data connection was lost: its tracking is gone server-side. */
+    DATA_CONNECTION_LOST("data-connection-lost"),
+    /** A data connection was told its redirect target is gone. */
+    TRACKING_REDIR_BROKEN("tracking-redir-broken");
+
+    private final String tag;
+
+    FlushReason(String tag) {
+        this.tag = tag;
+    }
+
+    String tag() {
+        return tag;
+    }
+}

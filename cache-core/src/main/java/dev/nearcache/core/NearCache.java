@@ -1,0 +1,88 @@
+package dev.nearcache.core;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * A near cache for Redis: reads are served from local memory when possible, from Redis otherwise, and the local
+ * copy never outlives the value in Redis.
+ *
+ * <p><b>Coherence.</b> Once writes stop and the connections are healthy, every value this cache returns equals
+ * what Redis holds within one heartbeat interval plus its timeout (3 s with the defaults) at worst; usually it is
+ * evicted as soon as Redis reports the write. While the invalidation connection is down, reads go to Redis and
+ * nothing is cached. Writes made through this cache ({@link #set}, {@link #delete}) are seen by this cache's
+ * next read as soon as they return.
+ *
+ * <p><b>Failures.</b> A read or write that Redis cannot serve within the command timeout fails with
+ * {@link NearCacheException} naming the endpoint; no call waits much longer than the command timeout. Null keys
+ * and null values are rejected with {@link NullPointerException}. Values whose encoded size exceeds
+ * {@code maxValueBytes} are returned but not kept locally.
+ *
+ * <p><b>Threads.</b> All methods are thread-safe. Futures complete on Lettuce's I/O threads: do not block in their
+ * dependent stages.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public interface NearCache<K, V> extends AutoCloseable {
+
+    /** A builder of a cache of UTF-8 string keys and values. */
+    static NearCacheBuilder<String, String> builder() {
+        return new NearCacheBuilder<>(io.lettuce.core.codec.StringCodec.UTF8);
+    }
+
+    /**
+     * Builds a cache of UTF-8 strings configured from the environment variables documented in the README
+     * ({@code REDIS_URL} or {@code REDIS_HOST}..., and {@code NEARCACHE_*}).
+     *
+     * @throws NearCacheConfigurationException naming the variable and the expected form if one is malformed
+     * @throws NearCacheException if Redis cannot be reached
+     */
+    static NearCache<String, String> fromEnv() {
+        return builder().environment(System.getenv()).build();
+    }
+
+    /**
+     * The value of {@code key}: locally if cached, else from Redis (coalesced with other threads' misses).
+     *
+     * @return the value, or null if Redis has no such key
+     */
+    V get(K key);
+
+    /** Like {@link #get(Object)} without blocking; a hit completes at once. */
+    CompletableFuture<V> getAsync(K key);
+
+    /**
+     * The values of several keys, local ones from memory and the rest in as few MGETs as possible.
+     *
+     * @return a map from every distinct key to its value, or to null if Redis has no such key
+     */
+    Map<K, V> getAll(Collection<? extends K> keys);
+
+    /**
+     * Read-through: the value of {@code key}; if Redis has none, {@code loader} computes it (once per key across
+     * concurrent callers in this JVM), it is written to Redis (with the builder's read-through TTL, if any) and
+     * returned. A null from the loader is returned and not written. An exception from the loader reaches every
+     * caller waiting for that key.
+     */
+    V get(K key, Function<? super K, ? extends V> loader);
+
+    /** Writes {@code value} to Redis; this cache's next read of {@code key} sees it. */
+    void set(K key, V value);
+
+    /** Writes {@code value} to Redis with a time to live; this cache's next read of {@code key} sees it. */
+    void set(K key, V value, Duration ttl);
+
+    /** Deletes {@code key} from Redis; this cache's next read of it sees it gone. */
+    void delete(K key);
+
+    /** Counters and gauges, without Micrometer (see {@link NearCacheMetrics} for Micrometer). */
+    NearCacheStats stats();
+
+    /** Closes every connection and empties the local cache. Idempotent. */
+    @Override
+    void close();
+}

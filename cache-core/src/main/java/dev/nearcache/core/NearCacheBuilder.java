@@ -1,0 +1,235 @@
+package dev.nearcache.core;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.RedisCodec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Configures and builds a {@link NearCache}. Every setter validates its argument at once and throws
+ * {@link NearCacheConfigurationException} (or {@link NullPointerException} for null) naming it. Not thread-safe;
+ * the cache it builds is.
+ *
+ * <pre>{@code
+ * NearCache<String, String> cache = NearCache.builder()
+ *         .redisUri("redis://localhost:6379")
+ *         .maximumSize(10_000)
+ *         .build();
+ * }</pre>
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public final class NearCacheBuilder<K, V> {
+    static final long DEFAULT_MAXIMUM_SIZE = 10_000;
+
+    private final RedisCodec<K, V> codec;
+    RedisURI redisUri;
+    long maximumSize = -1;
+    long maximumWeight = -1;
+    Duration localTtl;
+    int maxValueBytes = 1024 * 1024;
+    boolean negativeCaching = true;
+    int batchSize = dev.nearcache.loader.BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
+    int connections = dev.nearcache.loader.BatchingLoaderBuilder.DEFAULT_CONNECTIONS;
+    Duration commandTimeout = dev.nearcache.loader.BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
+    Duration heartbeatInterval = dev.nearcache.invalidation.InvalidationListenerBuilder.DEFAULT_HEARTBEAT_INTERVAL;
+    Duration heartbeatTimeout;
+    Duration reconnectDebounce = dev.nearcache.invalidation.InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
+    Duration readThroughTtl;
+
+    NearCacheBuilder(RedisCodec<K, V> codec) {
+        this.codec = codec;
+    }
+
+    private NearCacheBuilder(NearCacheBuilder<?, ?> from, RedisCodec<K, V> codec) {
+        this.codec = codec;
+        this.redisUri = from.redisUri;
+        this.maximumSize = from.maximumSize;
+        this.maximumWeight = from.maximumWeight;
+        this.localTtl = from.localTtl;
+        this.maxValueBytes = from.maxValueBytes;
+        this.negativeCaching = from.negativeCaching;
+        this.batchSize = from.batchSize;
+        this.connections = from.connections;
+        this.commandTimeout = from.commandTimeout;
+        this.heartbeatInterval = from.heartbeatInterval;
+        this.heartbeatTimeout = from.heartbeatTimeout;
+        this.reconnectDebounce = from.reconnectDebounce;
+        this.readThroughTtl = from.readThroughTtl;
+    }
+
+    /**
+     * The server: {@code redis://[[user]:password@]host[:port][/database]}, or {@code rediss://} for TLS.
+     *
+     * @throws NearCacheConfigurationException if it is not such a URI (the message never contains the password)
+     */
+    public NearCacheBuilder<K, V> redisUri(String uri) {
+        Objects.requireNonNull(uri, "redisUri must not be null");
+        this.redisUri = EnvironmentConfig.parseUri("redisUri", uri);
+        return this;
+    }
+
+    /** The server, as a Lettuce {@link RedisURI}. */
+    public NearCacheBuilder<K, V> redisUri(RedisURI uri) {
+        this.redisUri = Objects.requireNonNull(uri, "redisUri must not be null");
+        return this;
+    }
+
+    /**
+     * The codec of keys and values: Lettuce's {@code StringCodec.UTF8} (the default), {@code ByteArrayCodec}, or
+     * any {@link RedisCodec}, e.g. {@code RedisCodec.of(StringCodec.UTF8, new JsonCodec<>(...))}. Returns a
+     * builder of the codec's types with the settings made so far.
+     */
+    public <K1, V1> NearCacheBuilder<K1, V1> codec(RedisCodec<K1, V1> codec) {
+        Objects.requireNonNull(codec, "codec must not be null");
+        return new NearCacheBuilder<>(this, codec);
+    }
+
+    /** At most this many entries are kept locally (default 10,000 unless a maximum weight is set). */
+    public NearCacheBuilder<K, V> maximumSize(long entries) {
+        if (entries < 0) {
+            throw new NearCacheConfigurationException("maximumSize must not be negative, got " + entries);
+        }
+        if (maximumWeight >= 0) {
+            throw new NearCacheConfigurationException("maximumSize and maximumWeight cannot both be set");
+        }
+        this.maximumSize = entries;
+        return this;
+    }
+
+    /** At most this many bytes (encoded keys plus values) are kept locally, instead of a count of entries. */
+    public NearCacheBuilder<K, V> maximumWeight(long bytes) {
+        if (bytes < 0) {
+            throw new NearCacheConfigurationException("maximumWeight must not be negative, got " + bytes);
+        }
+        if (maximumSize >= 0) {
+            throw new NearCacheConfigurationException("maximumSize and maximumWeight cannot both be set");
+        }
+        this.maximumWeight = bytes;
+        return this;
+    }
+
+    /**
+     * A local entry is dropped this long after it was read, whatever Redis says (rule 7's backstop: Redis reports
+     * an expired key only when it actually deletes it). Default: none.
+     */
+    public NearCacheBuilder<K, V> localTtl(Duration ttl) {
+        this.localTtl = positive("localTtl", ttl, Duration.ofDays(365));
+        return this;
+    }
+
+    /** Values whose encoded size exceeds this are returned but not kept locally (1 byte to 512 MiB; default 1 MiB). */
+    public NearCacheBuilder<K, V> maxValueBytes(int bytes) {
+        if (bytes < 1 || bytes > 512 * 1024 * 1024) {
+            throw new NearCacheConfigurationException("maxValueBytes must be between 1 and 536870912, got " + bytes);
+        }
+        this.maxValueBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Whether keys that Redis does not have are cached as absent (default true; safe, since Redis tracks keys an
+     * MGET names even when they do not exist, and reports their creation).
+     */
+    public NearCacheBuilder<K, V> negativeCaching(boolean enabled) {
+        this.negativeCaching = enabled;
+        return this;
+    }
+
+    /** The most keys per MGET (1 to 100,000; default 512, chosen by measurement; see the batching loader). */
+    public NearCacheBuilder<K, V> batchSize(int keys) {
+        if (keys < 1 || keys > 100_000) {
+            throw new NearCacheConfigurationException("batchSize must be between 1 and 100000, got " + keys);
+        }
+        this.batchSize = keys;
+        return this;
+    }
+
+    /** The number of data connections (1 to 64; default 2, chosen by measurement; see the batching loader). */
+    public NearCacheBuilder<K, V> connections(int count) {
+        if (count < 1 || count > 64) {
+            throw new NearCacheConfigurationException("connections must be between 1 and 64, got " + count);
+        }
+        this.connections = count;
+        return this;
+    }
+
+    /** How long a Redis command may take before the call fails (1 ms to 10 minutes; default 2 s). */
+    public NearCacheBuilder<K, V> commandTimeout(Duration timeout) {
+        this.commandTimeout = positive("commandTimeout", timeout, Duration.ofMinutes(10));
+        return this;
+    }
+
+    /** Time between heartbeat PINGs on the invalidation connection (default 1 s). */
+    public NearCacheBuilder<K, V> heartbeatInterval(Duration interval) {
+        this.heartbeatInterval = positive("heartbeatInterval", interval, Duration.ofMinutes(1));
+        return this;
+    }
+
+    /** How late a PONG may be before the invalidation connection counts as lost (default two intervals). */
+    public NearCacheBuilder<K, V> heartbeatTimeout(Duration timeout) {
+        this.heartbeatTimeout = positive("heartbeatTimeout", timeout, Duration.ofMinutes(5));
+        return this;
+    }
+
+    /** The least time between reconnect attempts of the invalidation connection after a failure (default 1.5 s). */
+    public NearCacheBuilder<K, V> reconnectDebounce(Duration debounce) {
+        Objects.requireNonNull(debounce, "reconnectDebounce must not be null");
+        if (debounce.isNegative()) {
+            throw new NearCacheConfigurationException("reconnectDebounce must not be negative, got " + debounce);
+        }
+        this.reconnectDebounce = debounce;
+        return this;
+    }
+
+    /** The TTL of values that {@link NearCache#get(Object, java.util.function.Function)} writes (default: none). */
+    public NearCacheBuilder<K, V> readThroughTtl(Duration ttl) {
+        this.readThroughTtl = positive("readThroughTtl", ttl, Duration.ofDays(3650));
+        return this;
+    }
+
+    /**
+     * Applies the settings found in {@code environment} (normally {@code System.getenv()}); see the README's
+     * configuration table. Variables that are absent leave the setting as it is.
+     *
+     * @throws NearCacheConfigurationException naming the first malformed variable and the form it expects
+     */
+    public NearCacheBuilder<K, V> environment(Map<String, String> environment) {
+        Objects.requireNonNull(environment, "environment must not be null");
+        EnvironmentConfig.apply(environment, this);
+        return this;
+    }
+
+    /**
+     * Connects (two data connections and an invalidation connection by default), waits until invalidations can be
+     * received, and returns the cache.
+     *
+     * @throws NearCacheConfigurationException if no server was given
+     * @throws NearCacheException naming the endpoint if Redis cannot be reached within the command timeout
+     */
+    public NearCache<K, V> build() {
+        if (redisUri == null) {
+            throw new NearCacheConfigurationException("no Redis server given: call redisUri(...) or set REDIS_URL"
+                    + " (or REDIS_HOST)");
+        }
+        return new TrackingNearCache<>(this);
+    }
+
+    RedisCodec<K, V> codec() {
+        return codec;
+    }
+
+    Duration effectiveHeartbeatTimeout() {
+        return heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2);
+    }
+
+    private static Duration positive(String name, Duration value, Duration max) {
+        Objects.requireNonNull(value, name + " must not be null");
+        if (value.toMillis() < 1 || value.compareTo(max) > 0) {
+            throw new NearCacheConfigurationException(name + " must be between 1 ms and " + max + ", got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.nearcache.core;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Binds a near cache's metrics to a Micrometer registry, tagged {@code cache=<name>}:
+ *
+ * <ul>
+ *   <li>{@code nearcache.gets} (counter, {@code result=hit|miss})</li>
+ *   <li>{@code nearcache.loads} (counter: keys read from Redis, {@code result=success|failure})</li>
+ *   <li>{@code nearcache.batch.size} (distribution: keys per MGET) and {@code nearcache.batch.latency} (timer)</li>
+ *   <li>{@code nearcache.invalidations} (counter: keys Redis reported changed)</li>
+ *   <li>{@code nearcache.flushes} (counter, {@code reason=...})</li>
+ *   <li>{@code nearcache.reconnects} (counter: invalidation connection re-established)</li>
+ *   <li>{@code nearcache.evictions} (counter: size, weight or local TTL)</li>
+ *   <li>{@code nearcache.size} and {@code nearcache.weight} (gauges)</li>
+ *   <li>{@code nearcache.invalidation.healthy} (gauge: 1 while invalidations are received, else 0)</li>
+ * </ul>
+ *
+ * Tags carry only the cache name and fixed values: never a host, a user or a password. Bind once per registry.
+ */
+public final class NearCacheMetrics implements MeterBinder {
+    private final TrackingNearCache<?, ?> cache;
+    private final Tags tags;
+
+    /**
+     * @param cache a cache built by {@link NearCacheBuilder}
+     * @param name  the cache's name, used as the {@code cache} tag
+     */
+    public NearCacheMetrics(NearCache<?, ?> cache, String name) {
+        Objects.requireNonNull(cache, "cache must not be null");
+        Objects.requireNonNull(name, "name must not be null");
+        if (!(cache instanceof TrackingNearCache)) {
+            throw new IllegalArgumentException("cache must be built by NearCache.builder(), got " + cache.getClass());
+        }
+        this.cache = (TrackingNearCache<?, ?>) cache;
+        this.tags = Tags.of(Tag.of("cache", name));
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"),
+                s -> s.hits());
+        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"),
+                s -> s.misses());
+        counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"),
+                s -> s.loads());
+        counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "failure"),
+                s -> s.loadFailures());
+        counter(registry, "nearcache.invalidations", "keys Redis reported as changed", Tags.empty(),
+                s -> s.invalidations());
+        for (FlushReason reason : FlushReason.values()) {
+            counter(registry, "nearcache.flushes", "times the whole near cache was emptied",
+                    Tags.of("reason", reason.tag()), s -> s.flushes().get(reason.tag()));
+        }
+        counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
+                s -> s.reconnects());
+        counter(registry, "nearcache.evictions", "entries evicted for size, weight or local TTL", Tags.empty(),
+                s -> s.evictions());
+        gauge(registry, "nearcache.size", "entries in the near cache", s -> s.size());
+        gauge(registry, "nearcache.weight", "weight of the near cache (bytes when bounded by weight)",
+                s -> s.weightedSize());
+        gauge(registry, "nearcache.invalidation.healthy", "1 while invalidations are received, else 0",
+                s -> s.invalidationConnectionHealthy() ? 1 : 0);
+        DistributionSummary batchSize = DistributionSummary.builder("nearcache.batch.size")
+                .description("keys per MGET").baseUnit("keys").tags(tags).publishPercentileHistogram()
+                .register(registry);
+        Timer latency = Timer.builder("nearcache.batch.latency").description("time from sending an MGET to its reply")
+                .tags(tags).publishPercentileHistogram().register(registry);
+        cache.recorder = (keys, nanos, failed) -> {
+            batchSize.record(keys);
+            latency.record(nanos, TimeUnit.NANOSECONDS);
+        };
+    }
+
+    private void counter(MeterRegistry registry, String name, String description, Tags extra,
+                         ToDoubleFunction<NearCacheStats> value) {
+        FunctionCounter.builder(name, cache, c -> value.applyAsDouble(c.stats())).description(description)
+                .tags(tags.and(extra)).register(registry);
+    }
+
+    private void gauge(MeterRegistry registry, String name, String description,
+                       ToDoubleFunction<NearCacheStats> value) {
+        Gauge.builder(name, cache, c -> value.applyAsDouble(c.stats())).description(description).tags(tags)
+                .register(registry);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.nearcache.core;
+
+import java.util.Map;
+
+/**
+ * A snapshot of a cache's counters (cumulative since it was built) and gauges.
+ *
+ * @param hits                      reads served from local memory
+ * @param misses                    reads that went to Redis
+ * @param loads                     keys read from Redis by the batching loader
+ * @param loadFailures              keys whose read from Redis failed
+ * @param batches                   MGETs sent
+ * @param invalidations             keys Redis reported as changed
+ * @param flushes                   times the whole local cache was emptied, by reason
+ * @param reconnects                times the invalidation connection came back after a loss
+ * @param evictions                 entries removed for size, weight or local TTL
+ * @param notCachedOversized        values read but not kept because they exceeded {@code maxValueBytes}
+ * @param size                      entries now (approximate)
+ * @param weightedSize              total weight now, in bytes when bounded by weight, else entries
+ * @param invalidationConnectionHealthy whether the invalidation connection is up, so values may be cached
+ */
+public record NearCacheStats(long hits, long misses, long loads, long loadFailures, long batches,
+                             long invalidations, Map<String, Long> flushes, long reconnects, long evictions,
+                             long notCachedOversized, long size, long weightedSize,
+                             boolean invalidationConnectionHealthy) {
+
+    /** Hits divided by reads, or 0 before the first read. */
+    public double hitRatio() {
+        long reads = hits + misses;
+        return reads == 0 ? 0 : (double) hits / reads;
+    }
+
+    /** All flushes, whatever the reason. */
+    public long flushCount() {
+        return flushes.values().stream().mapToLong(Long::longValue).sum();
+    }
+}

@@ -1,0 +1,548 @@
+package dev.nearcache.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import dev.nearcache.invalidation.InvalidationHandler;
+import dev.nearcache.invalidation.InvalidationListener;
+import dev.nearcache.loader.BatchObserver;
+import dev.nearcache.loader.BatchingLoader;
+import dev.nearcache.loader.DataConnection;
+import dev.nearcache.loader.DataConnectionListener;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.TrackingArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.push.PushListener;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The near cache: Caffeine over the batching loader (reads) and the invalidation listener (coherence), plus one
+ * plain connection for writes. Each of DESIGN.md's seven rules is named where it is kept: rules 1 and 2 in
+ * {@link CoherenceGuard}, the rest below.
+ */
+final class TrackingNearCache<K, V> implements NearCache<K, V> {
+    private static final Logger log = LoggerFactory.getLogger(TrackingNearCache.class);
+    /** The cached form of "Redis has no such key" (negative caching). */
+    private static final Object ABSENT = new Object();
+
+    /** A cached value; a fresh object per store, so a conditional remove takes out exactly this store. */
+    private static final class Entry {
+        final Object value;
+        final int weight;
+
+        Entry(Object value, int weight) {
+            this.value = value;
+            this.weight = weight;
+        }
+    }
+
+    /** Hears about each batch's size and latency; set by {@link NearCacheMetrics}. */
+    interface BatchRecorder {
+        void batch(int keys, long nanos, boolean failed);
+    }
+
+    private final RedisCodec<K, V> codec;
+    private final String endpoint;
+    private final boolean weighed;
+    private final int maxValueBytes;
+    private final boolean negativeCaching;
+    private final Duration commandTimeout;
+    private final Duration readThroughTtl;
+    private final Cache<Object, Entry> cache;
+    private final CoherenceGuard guard;
+    private final ClientResources resources;
+    private final BatchingLoader<K, V> loader;
+    private final InvalidationListener<K> listener;
+    private final RedisClient writeClient;
+    private final StatefulRedisConnection<K, V> writer;
+    private final ConcurrentHashMap<Object, CompletableFuture<V>> readThrough = new ConcurrentHashMap<>();
+
+    private final LongAdder loads = new LongAdder();
+    private final LongAdder loadFailures = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder invalidations = new LongAdder();
+    private final LongAdder oversized = new LongAdder();
+    private final AtomicLong readies = new AtomicLong();
+    private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
+    volatile BatchRecorder recorder;
+    private volatile boolean closed;
+
+    TrackingNearCache(NearCacheBuilder<K, V> b) {
+        this.codec = b.codec();
+        RedisURI uri = b.redisUri;
+        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        this.maxValueBytes = b.maxValueBytes;
+        this.negativeCaching = b.negativeCaching;
+        this.commandTimeout = b.commandTimeout;
+        this.readThroughTtl = b.readThroughTtl;
+        for (FlushReason reason : FlushReason.values()) {
+            flushes.put(reason, new LongAdder());
+        }
+        // Rule 7: bounded by count or by bytes, with an optional local TTL as the backstop
+        Caffeine<Object, Object> caffeine = Caffeine.newBuilder().recordStats();
+        this.weighed = b.maximumWeight >= 0;
+        if (weighed) {
+            caffeine.maximumWeight(b.maximumWeight).weigher((Object key, Object entry) -> ((Entry) entry).weight);
+        } else {
+            caffeine.maximumSize(b.maximumSize >= 0 ? b.maximumSize : NearCacheBuilder.DEFAULT_MAXIMUM_SIZE);
+        }
+        if (b.localTtl != null) {
+            caffeine.expireAfterWrite(b.localTtl);
+        }
+        this.cache = caffeine.build();
+        this.guard = new CoherenceGuard(b.connections, TrackingNearCache::idOf);
+        this.resources = DefaultClientResources.create();
+        BatchingLoader<K, V> builtLoader = null;
+        InvalidationListener<K> builtListener = null;
+        RedisClient builtWriteClient = null;
+        try {
+            builtLoader = BatchingLoader.builder().codec(codec).redisUri(uri).clientResources(resources)
+                    .connections(b.connections).maxBatchSize(b.batchSize).commandTimeout(b.commandTimeout)
+                    .observer(new Observer()).listener(new DataConnectionEvents()).build();
+            this.loader = builtLoader;
+            for (DataConnection<K, V> connection : loader.connections()) {
+                connection.commands().addListener(redirBrokenListener());
+            }
+            builtWriteClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
+                    .withTimeout(b.commandTimeout).build());
+            builtWriteClient.setOptions(ClientOptions.builder()
+                    .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout)).build());
+            this.writeClient = builtWriteClient;
+            this.writer = writeClient.connect(codec);
+            builtListener = InvalidationListener.builder().keyCodec(codec).redisUri(uri).clientResources(resources)
+                    .heartbeatInterval(b.heartbeatInterval).heartbeatTimeout(b.effectiveHeartbeatTimeout())
+                    .reconnectDebounce(b.reconnectDebounce)
+                    .connectTimeout(b.commandTimeout.multipliedBy(5))
+                    .handler(new Invalidations()).build();
+            this.listener = builtListener;
+        } catch (RuntimeException e) {
+            if (builtListener != null) {
+                builtListener.close();
+            }
+            if (builtLoader != null) {
+                builtLoader.close();
+            }
+            if (builtWriteClient != null) {
+                builtWriteClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": "
+                    + e.getMessage(), e);
+        }
+        log.info("near cache connected to {}: {} data connections, invalidations {}", endpoint, b.connections,
+                listener.isReady() ? "ready" : "pending");
+    }
+
+    // ---- reads ------------------------------------------------------------------------------------------------
+
+    @Override
+    public V get(K key) {
+        Entry entry = cache.getIfPresent(idOf(Objects.requireNonNull(key, "key must not be null")));
+        if (entry != null) {
+            return unwrap(entry);
+        }
+        return await(loader.load(key));
+    }
+
+    @Override
+    public CompletableFuture<V> getAsync(K key) {
+        Entry entry = cache.getIfPresent(idOf(Objects.requireNonNull(key, "key must not be null")));
+        if (entry != null) {
+            return CompletableFuture.completedFuture(unwrap(entry));
+        }
+        return loader.load(key).handle((value, failure) -> {
+            if (failure != null) {
+                throw unavailable("read", failure);
+            }
+            return value;
+        });
+    }
+
+    @Override
+    public Map<K, V> getAll(Collection<? extends K> keys) {
+        Objects.requireNonNull(keys, "keys must not be null");
+        Map<K, V> result = new LinkedHashMap<>(keys.size() * 2);
+        List<K> missing = new ArrayList<>();
+        for (K key : keys) {
+            Entry entry = cache.getIfPresent(idOf(Objects.requireNonNull(key, "keys must not contain null")));
+            if (entry != null) {
+                result.put(key, unwrap(entry));
+            } else {
+                missing.add(key);
+            }
+        }
+        if (!missing.isEmpty()) {
+            result.putAll(await(loader.loadAll(missing)));
+        }
+        return result;
+    }
+
+    @Override
+    public V get(K key, Function<? super K, ? extends V> valueLoader) {
+        Objects.requireNonNull(valueLoader, "loader must not be null");
+        V value = get(key);
+        if (value != null) {
+            return value;
+        }
+        Object id = idOf(key);
+        CompletableFuture<V> mine = new CompletableFuture<>();
+        CompletableFuture<V> running = readThrough.putIfAbsent(id, mine);
+        if (running != null) {
+            return awaitLoader(running); // another caller in this JVM computes it
+        }
+        try {
+            V computed = valueLoader.apply(key);
+            if (computed != null) {
+                write(key, computed, readThroughTtl);
+            }
+            mine.complete(computed);
+            return computed;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            readThrough.remove(id, mine);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private V unwrap(Entry entry) {
+        return entry.value == ABSENT ? null : (V) entry.value;
+    }
+
+    // ---- writes (rule 6) --------------------------------------------------------------------------------------
+
+    @Override
+    public void set(K key, V value) {
+        write(key, value, null);
+    }
+
+    @Override
+    public void set(K key, V value, Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl must not be null");
+        if (ttl.toMillis() < 1) {
+            throw new IllegalArgumentException("ttl must be at least 1 ms, got " + ttl);
+        }
+        write(key, value, ttl);
+    }
+
+    private void write(K key, V value, Duration ttl) {
+        Objects.requireNonNull(key, "key must not be null");
+        Objects.requireNonNull(value, "value must not be null (use delete)");
+        try {
+            if (ttl == null) {
+                writer.sync().set(key, value);
+            } else {
+                writer.sync().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
+            }
+        } catch (RuntimeException e) {
+            throw unavailable("write", e);
+        } finally {
+            ownWrite(key);
+        }
+    }
+
+    @Override
+    public void delete(K key) {
+        Objects.requireNonNull(key, "key must not be null");
+        try {
+            writer.sync().del(key);
+        } catch (RuntimeException e) {
+            throw unavailable("delete", e);
+        } finally {
+            ownWrite(key);
+        }
+    }
+
+    /**
+     * Rule 6: own writes invalidate locally at once. After the write returned (or failed, leaving the value
+     * unknown): drop the local entry and the key's token, so a read that was in flight across the write cannot
+     * store the old value, and detach the key in the loader, so later reads do not join a request sent before
+     * the write. The new value is not stored: the write did not make the key tracked (rule 1).
+     */
+    private void ownWrite(K key) {
+        evict(idOf(key));
+        loader.detach(key);
+    }
+
+    /** Removes the entry and kills the key's token, in one per-key critical section (rule 2). */
+    private void evict(Object id) {
+        cache.asMap().compute(id, (k, old) -> {
+            guard.invalidate(k);
+            return null;
+        });
+    }
+
+    // ---- batches (rules 1 and 2, through the guard) -----------------------------------------------------------
+
+    private final class Observer implements BatchObserver<K, V> {
+        @Override
+        public Object beforeSend(DataConnection<K, V> connection, List<K> keys) {
+            return new Sent(guard.beforeSend(connection, keys), System.nanoTime());
+        }
+
+        @Override
+        public void onReply(Object context, List<K> keys, List<V> values, Throwable failure) {
+            Sent sent = (Sent) context;
+            batches.increment();
+            BatchRecorder r = recorder;
+            if (r != null) {
+                r.batch(keys.size(), System.nanoTime() - sent.nanos, failure != null);
+            }
+            if (failure != null) {
+                loadFailures.add(keys.size());
+                for (int i = 0; i < keys.size(); i++) {
+                    guard.release(sent.ticket, i, idOf(keys.get(i)));
+                }
+                return;
+            }
+            loads.add(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                store(sent.ticket, i, keys.get(i), values.get(i));
+            }
+        }
+    }
+
+    private record Sent(CoherenceGuard.Ticket ticket, long nanos) {
+    }
+
+    private void store(CoherenceGuard.Ticket ticket, int index, K key, V value) {
+        Object id = idOf(key);
+        if (!ticket.tracked() || (value == null && !negativeCaching)) {
+            guard.release(ticket, index, id);
+            return;
+        }
+        int weight = 1;
+        if (value != null) {
+            int valueBytes = valueBytes(value);
+            if (valueBytes > maxValueBytes) {
+                oversized.increment();
+                guard.release(ticket, index, id);
+                return;
+            }
+            weight = weighed ? valueBytes + codec.encodeKey(key).remaining() : 1;
+        }
+        Entry entry = new Entry(value == null ? ABSENT : value, weight);
+        boolean[] stored = new boolean[1];
+        cache.asMap().compute(id, (k, old) -> {
+            if (guard.mayStore(ticket, index, k)) {
+                stored[0] = true;
+                return entry;
+            }
+            return old;
+        });
+        // a flush that began while we stored may have missed this entry: the epoch tells, and we take it out
+        if (stored[0] && guard.epoch() != ticket.epoch) {
+            cache.asMap().remove(id, entry);
+        }
+    }
+
+    /** The value's encoded size; skips encoding where its length bounds it well enough (UTF-8: 3 bytes a char). */
+    private int valueBytes(V value) {
+        if (value instanceof byte[]) {
+            return ((byte[]) value).length;
+        }
+        if (!weighed && value instanceof String && ((String) value).length() * 3L <= maxValueBytes) {
+            return ((String) value).length();
+        }
+        return codec.encodeValue(value).remaining();
+    }
+
+    // ---- connection events (rules 3 and 4) --------------------------------------------------------------------
+
+    private final class DataConnectionEvents implements DataConnectionListener<K, V> {
+        /**
+         * Rule 4: re-register before anything else is sent. Runs inside Lettuce's activation, before it replays
+         * buffered commands, so tracking is on for every read that follows; rule 1 still refuses to store the
+         * replies of reads sent before the TRACKING reply confirmed it.
+         */
+        @Override
+        public void activated(DataConnection<K, V> connection) {
+            enableTracking(connection);
+        }
+
+        /** Rule 3: a data connection dropped, and its tracking is gone server-side. */
+        @Override
+        public void deactivated(DataConnection<K, V> connection) {
+            guard.trackingLost(connection.index());
+            flush(FlushReason.DATA_CONNECTION_LOST);
+        }
+    }
+
+    private void enableTracking(DataConnection<K, V> connection) {
+        long id = guard.redirectId();
+        if (id < 0) {
+            return; // no invalidation connection: nothing may be cached until ready(id) enables tracking
+        }
+        long epoch = guard.epoch();
+        long generation = connection.generation();
+        var commands = connection.commands().async();
+        commands.clientTracking(TrackingArgs.Builder.enabled(false)); // may be on with an old redirect id
+        commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id)).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                guard.trackingConfirmed(connection, generation, id, epoch);
+            } else {
+                log.warn("CLIENT TRACKING ON REDIRECT {} failed on data connection {}: {}", id, connection.index(),
+                        failure.toString());
+            }
+        });
+    }
+
+    private PushListener redirBrokenListener() {
+        return message -> {
+            if ("tracking-redir-broken".equals(message.getType())) {
+                // Rule 3: the redirect target is gone, invalidations for this connection's keys are dropped
+                flush(FlushReason.TRACKING_REDIR_BROKEN);
+            }
+        };
+    }
+
+    private final class Invalidations implements InvalidationHandler<K> {
+        @Override
+        public void invalidated(List<K> keys) {
+            invalidations.add(keys.size());
+            for (K key : keys) {
+                evict(idOf(key)); // rule 2: kills the token of a read still in flight
+                loader.detach(key);
+            }
+        }
+
+        /** Rule 3: a NULL invalidation (FLUSHALL, FLUSHDB). */
+        @Override
+        public void flushed(String reason) {
+            flush(FlushReason.FLUSH_COMMAND);
+        }
+
+        /** Rule 3: the invalidation connection dropped or its heartbeat (rule 5) timed out. */
+        @Override
+        public void lost(String reason) {
+            guard.redirectTo(-1); // degraded: reads go to Redis, nothing is cached
+            flush(FlushReason.INVALIDATION_CONNECTION_LOST);
+        }
+
+        /** Rule 3: a change of the redirect id; then tracking is enabled again on every data connection. */
+        @Override
+        public void ready(long clientId) {
+            if (readies.incrementAndGet() > 1) {
+                log.info("near cache invalidations are back for {}; caching resumes", endpoint);
+            }
+            guard.redirectTo(clientId);
+            flush(FlushReason.REDIRECT_CHANGED);
+            for (DataConnection<K, V> connection : loader.connections()) {
+                if (connection.isOpen()) {
+                    enableTracking(connection);
+                }
+            }
+        }
+    }
+
+    /** Rule 3: flush everything. The epoch moves first, so no store in flight survives (see {@link #store}). */
+    private void flush(FlushReason reason) {
+        guard.flush();
+        cache.invalidateAll();
+        flushes.get(reason).increment();
+        log.debug("near cache flushed: {}", reason.tag());
+    }
+
+    // ---- stats, errors, lifecycle -----------------------------------------------------------------------------
+
+    @Override
+    public NearCacheStats stats() {
+        CacheStats s = cache.stats();
+        Map<String, Long> byReason = new LinkedHashMap<>();
+        flushes.forEach((reason, count) -> byReason.put(reason.tag(), count.sum()));
+        long weightedSize = weighed ? cache.policy().eviction().flatMap(e -> e.weightedSize().isPresent()
+                ? java.util.Optional.of(e.weightedSize().getAsLong()) : java.util.Optional.empty()).orElse(0L)
+                : cache.estimatedSize();
+        return new NearCacheStats(s.hitCount(), s.missCount(), loads.sum(), loadFailures.sum(), batches.sum(),
+                invalidations.sum(), byReason, Math.max(0, readies.get() - 1), s.evictionCount(), oversized.sum(),
+                cache.estimatedSize(), weightedSize, listener.isReady());
+    }
+
+    private <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw unavailable("read", e.getCause());
+        }
+    }
+
+    private <T> T awaitLoader(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            throw e;
+        }
+    }
+
+    private RuntimeException unavailable(String what, Throwable cause) {
+        if (cause instanceof NearCacheException) {
+            return (NearCacheException) cause;
+        }
+        if (cause instanceof IllegalStateException && closed) {
+            return new IllegalStateException("the near cache for " + endpoint + " is closed", cause);
+        }
+        return new NearCacheException("could not " + what + " Redis at " + endpoint + " (command timeout "
+                + commandTimeout + "): " + cause.getMessage(), cause);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        listener.close();
+        loader.close();
+        writer.close();
+        writeClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        cache.invalidateAll();
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "NearCache[" + endpoint + ", " + cache.estimatedSize() + " entries, invalidations "
+                + (listener.isReady() ? "ready" : "down") + "]";
+    }
+
+    /** Byte-array keys are compared by content. */
+    static Object idOf(Object key) {
+        return key instanceof byte[] ? ByteBuffer.wrap((byte[]) key) : key;
+    }
+
+    int pendingTokens() {
+        return guard.pendingTokens();
+    }
+}

@@ -1,0 +1,214 @@
+package dev.nearcache.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nearcache.testkit.FaultProxy;
+import dev.nearcache.testkit.RedisExtension;
+import dev.nearcache.testkit.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * One test per coherence rule of DESIGN.md, each producing the fault or race the rule exists for, deterministically,
+ * so that it fails when the rule is taken out. The cache talks to Redis through a fault proxy; a second client
+ * writes directly.
+ */
+class CoherenceRulesIT {
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+
+    private static RedisClient otherClient;
+    private static StatefulRedisConnection<String, String> other;
+    private FaultProxy proxy;
+
+    @BeforeAll
+    static void connect() {
+        otherClient = RedisClient.create(redis.server().uri());
+        other = otherClient.connect();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        other.close();
+        otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    @BeforeEach
+    void startProxy() {
+        proxy = FaultProxy.to(redis.server());
+    }
+
+    @AfterEach
+    void stopProxy() {
+        proxy.close();
+    }
+
+    private NearCacheBuilder<String, String> builder() {
+        return NearCache.builder().redisUri(proxy.uri()).heartbeatInterval(Duration.ofMillis(200))
+                .heartbeatTimeout(Duration.ofMillis(400)).reconnectDebounce(Duration.ofMillis(100));
+    }
+
+    private static RedisServer server() {
+        return redis.server();
+    }
+
+    /** Reads {@code key} until a read is served locally: tracking is confirmed and caching works. */
+    private static void cachedForSure(NearCache<String, String> cache, String key, String expected) {
+        await("caching of " + key).atMost(Duration.ofSeconds(10)).until(() -> {
+            long hits = cache.stats().hits();
+            assertEquals(expected, cache.get(key));
+            return cache.stats().hits() > hits;
+        });
+    }
+
+    @Test
+    void rule1_nothingIsCachedFromAConnectionWhoseTrackingIsNotConfirmed() {
+        // a long debounce keeps the invalidation connection down once killed right after it connected
+        try (NearCache<String, String> cache = builder().connections(1).reconnectDebounce(Duration.ofSeconds(20))
+                .build()) {
+            Harness.kill(server(), Harness.LISTENER);
+            await("invalidations down").atMost(Duration.ofSeconds(5))
+                    .until(() -> !cache.stats().invalidationConnectionHealthy());
+            // the data connection comes back while there is no redirect target: its tracking stays off
+            long flushes = cache.stats().flushes().get("data-connection-lost");
+            Harness.kill(server(), Harness.data(0));
+            await("data connection back").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+                    cache.stats().flushes().get("data-connection-lost") > flushes
+                            && Harness.clientLine(server(), Harness.data(0)) != null);
+            other.sync().set("r1", "v1");
+            assertEquals("v1", cache.get("r1"));
+            other.sync().set("r1", "v2"); // nobody tracks r1: no invalidation, no push
+            assertEquals("v2", cache.get("r1"), "a read whose tracking was not confirmed must not be cached");
+            assertEquals(0, cache.stats().size());
+        }
+    }
+
+    @Test
+    void rule2_anInvalidationThatOvertakesTheReplyKillsItsPlaceholder() {
+        try (NearCache<String, String> cache = builder().connections(1).build()) {
+            other.sync().set("r2", "v1");
+            cachedForSure(cache, "warm", null);
+            FaultProxy.Link data = Harness.link(proxy, server(), Harness.data(0));
+            data.delay(Duration.ofMillis(300));
+            long answered = data.bytesFromServer();
+            CompletableFuture<String> racing = cache.getAsync("r2");
+            await("Redis answered the read; the reply is held back").atMost(Duration.ofSeconds(5))
+                    .until(() -> data.bytesFromServer() > answered);
+            long invalidations = cache.stats().invalidations();
+            other.sync().set("r2", "v2");
+            await("the invalidation arrived before the reply").atMost(Duration.ofSeconds(5))
+                    .until(() -> cache.stats().invalidations() > invalidations);
+            assertFalse(racing.isDone(), "the reply is still held back");
+            assertEquals("v1", racing.join(), "the caller gets what it read");
+            data.restore();
+            assertEquals("v2", cache.get("r2"), "but the reply must not have been cached");
+        }
+    }
+
+    @Test
+    void rule3_flushAllEmptiesTheCache() {
+        try (NearCache<String, String> cache = builder().build()) {
+            other.sync().set("r3", "v1");
+            cachedForSure(cache, "r3", "v1");
+            other.sync().flushall();
+            await("FLUSHALL reaches the cache").atMost(Duration.ofSeconds(5)).until(() -> cache.get("r3") == null);
+            assertTrue(cache.stats().flushes().get("flush-command") >= 1, "one per tracking connection");
+        }
+    }
+
+    @Test
+    void rule3_aLostDataConnectionFlushesWhatItHadTracked() {
+        try (NearCache<String, String> cache = builder().connections(1).build()) {
+            other.sync().set("r3d", "v1");
+            cachedForSure(cache, "r3d", "v1");
+            Harness.kill(server(), Harness.data(0)); // its tracking of r3d is gone with it
+            await("data connection back").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> Harness.clientLine(server(), Harness.data(0)) != null
+                            && cache.stats().flushes().get("data-connection-lost") > 0);
+            other.sync().set("r3d", "v2"); // no connection tracks r3d: no invalidation
+            assertEquals("v2", cache.get("r3d"));
+        }
+    }
+
+    @Test
+    void rule3_andRule5_aHalfOpenInvalidationLinkIsDetectedAndFlushed() {
+        try (NearCache<String, String> cache = builder().build()) {
+            other.sync().set("r5", "v1");
+            cachedForSure(cache, "r5", "v1");
+            Harness.link(proxy, server(), Harness.LISTENER).stall(); // invalidations are held, nothing reports it
+            long start = System.nanoTime();
+            other.sync().set("r5", "v2");
+            await("the heartbeat notices and the cache flushes").atMost(Duration.ofSeconds(5))
+                    .until(() -> "v2".equals(cache.get("r5")));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis <= 200 + 400 + 500, "stale for " + millis + " ms, more than interval + timeout");
+            assertEquals(1, cache.stats().flushes().get("invalidation-connection-lost"));
+            await("invalidations back").atMost(Duration.ofSeconds(10))
+                    .until(() -> cache.stats().invalidationConnectionHealthy());
+        }
+    }
+
+    @Test
+    void rule4_trackingIsReRegisteredBeforeReplayedReads() {
+        try (NearCache<String, String> cache = builder().connections(1).commandTimeout(Duration.ofSeconds(10))
+                .build()) {
+            cachedForSure(cache, "warm", null);
+            proxy.refuseNewConnections();
+            Harness.kill(server(), Harness.data(0));
+            await("data connection down").atMost(Duration.ofSeconds(5))
+                    .until(() -> cache.stats().flushes().get("data-connection-lost") > 0);
+            CompletableFuture<String> buffered = cache.getAsync("r4"); // waits in Lettuce's buffer
+            proxy.restore();
+            assertEquals(null, buffered.join());
+            long invalidations = cache.stats().invalidations();
+            other.sync().set("r4", "v1");
+            await("the replayed read was tracked, so its key's change is reported").atMost(Duration.ofSeconds(5))
+                    .until(() -> cache.stats().invalidations() > invalidations);
+        }
+    }
+
+    @Test
+    void rule6_ownWritesAreSeenAtOnceEvenWhenInvalidationsLag() {
+        try (NearCache<String, String> cache = builder().heartbeatInterval(Duration.ofSeconds(1))
+                .heartbeatTimeout(Duration.ofSeconds(3)).build()) {
+            other.sync().set("r6", "v1");
+            cachedForSure(cache, "r6", "v1");
+            Harness.link(proxy, server(), Harness.LISTENER).delay(Duration.ofMillis(500));
+            cache.set("r6", "v2");
+            assertEquals("v2", cache.get("r6"), "read-your-writes before Redis's invalidation arrives");
+            cache.delete("r6");
+            assertEquals(null, cache.get("r6"));
+        }
+    }
+
+    @Test
+    void rule6_aReadRacingAnOwnWriteDoesNotResurrectTheOldValue() {
+        try (NearCache<String, String> cache = builder().connections(1).heartbeatInterval(Duration.ofSeconds(1))
+                .heartbeatTimeout(Duration.ofSeconds(5)).build()) {
+            other.sync().set("r6r", "v1");
+            cachedForSure(cache, "warm", null);
+            FaultProxy.Link data = Harness.link(proxy, server(), Harness.data(0));
+            Harness.link(proxy, server(), Harness.LISTENER).delay(Duration.ofMillis(1500));
+            data.delay(Duration.ofMillis(300));
+            long answered = data.bytesFromServer();
+            CompletableFuture<String> racing = cache.getAsync("r6r");
+            await("Redis answered the read").atMost(Duration.ofSeconds(5))
+                    .until(() -> data.bytesFromServer() > answered);
+            cache.set("r6r", "v2");
+            assertEquals("v1", racing.join());
+            assertEquals("v2", cache.get("r6r"), "the racing read's old value must not have been stored");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.nearcache.core;
+
+import dev.nearcache.testkit.FaultProxy;
+import dev.nearcache.testkit.RedisServer;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Finds a cache's connections on the server and in a fault proxy, by the names the cache gives them. */
+final class Harness {
+    static final String LISTENER = "nearcache-invalidation";
+    static final String WRITER = "nearcache-writer";
+    private static final Pattern ADDR = Pattern.compile(" addr=[^ ]*:(\\d+) ");
+    private static final Pattern ID = Pattern.compile("^id=(\\d+) ");
+
+    private Harness() {
+    }
+
+    static String data(int index) {
+        return "nearcache-data-" + index;
+    }
+
+    /** The CLIENT LIST line of the connection named {@code name}. */
+    static String clientLine(RedisServer server, String name) {
+        String list = (String) server.command(Duration.ofSeconds(2), "CLIENT", "LIST");
+        return list.lines().filter(l -> l.contains(" name=" + name + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no client named " + name + " in\n" + list));
+    }
+
+    static long clientId(RedisServer server, String name) {
+        Matcher m = ID.matcher(clientLine(server, name));
+        if (!m.find()) {
+            throw new AssertionError("no id in CLIENT LIST line");
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    static void kill(RedisServer server, String name) {
+        server.command(Duration.ofSeconds(2), "CLIENT", "KILL", "ID", Long.toString(clientId(server, name)));
+    }
+
+    /** The proxy link that carries the connection named {@code name}. */
+    static FaultProxy.Link link(FaultProxy proxy, RedisServer server, String name) {
+        Matcher m = ADDR.matcher(clientLine(server, name));
+        if (!m.find()) {
+            throw new AssertionError("no addr in CLIENT LIST line");
+        }
+        int port = Integer.parseInt(m.group(1));
+        return proxy.links().stream().filter(l -> l.upstreamLocalPort() == port).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " does not go through " + proxy));
+    }
+}
