@@ -100,8 +100,8 @@ final class EnvironmentConfig {
         try {
             setter.run();
         } catch (NearCacheConfigurationException e) {
-            throw e.getMessage().startsWith(variable) ? e
-                    : new NearCacheConfigurationException(variable + ": " + e.getMessage());
+            boolean namesAVariable = e.getMessage().matches("(REDIS|NEARCACHE)_[A-Z_]+ .*");
+            throw namesAVariable ? e : new NearCacheConfigurationException(variable + ": " + e.getMessage());
         }
     }
 

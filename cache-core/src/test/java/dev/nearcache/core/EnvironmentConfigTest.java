@@ -1,0 +1,114 @@
+package dev.nearcache.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EnvironmentConfigTest {
+
+    private static NearCacheBuilder<String, String> apply(Map<String, String> env) {
+        return NearCache.builder().environment(env);
+    }
+
+    private static String failure(Map<String, String> env) {
+        return assertThrows(NearCacheConfigurationException.class, () -> apply(env)).getMessage();
+    }
+
+    @Test
+    void redisUrlCarriesUserPasswordDatabaseAndTls() {
+        RedisURI uri = apply(Map.of("REDIS_URL", "rediss://app:s3cret@cache.internal:6380/3")).redisUri;
+        assertEquals("cache.internal", uri.getHost());
+        assertEquals(6380, uri.getPort());
+        RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
+        assertEquals("app", credentials.getUsername());
+        assertEquals("s3cret", new String(credentials.getPassword()));
+        assertEquals(3, uri.getDatabase());
+        assertTrue(uri.isSsl());
+    }
+
+    @Test
+    void separateVariablesBuildTheSameUri() {
+        RedisURI uri = apply(Map.of("REDIS_HOST", "10.0.0.5", "REDIS_PORT", "6390", "REDIS_USERNAME", "app",
+                "REDIS_PASSWORD", "pw", "REDIS_DB", "2", "REDIS_TLS", "true")).redisUri;
+        assertEquals("10.0.0.5", uri.getHost());
+        assertEquals(6390, uri.getPort());
+        assertEquals("app", uri.getCredentialsProvider().resolveCredentials().block().getUsername());
+        assertEquals(2, uri.getDatabase());
+        assertTrue(uri.isSsl());
+    }
+
+    @Test
+    void cacheSettingsAreRead() {
+        NearCacheBuilder<String, String> b = apply(Map.ofEntries(Map.entry("REDIS_URL", "redis://localhost"),
+                Map.entry("NEARCACHE_MAXIMUM_WEIGHT", "64mb"), Map.entry("NEARCACHE_LOCAL_TTL", "5m"),
+                Map.entry("NEARCACHE_MAX_VALUE_BYTES", "512kb"), Map.entry("NEARCACHE_BATCH_SIZE", "256"),
+                Map.entry("NEARCACHE_CONNECTIONS", "4"), Map.entry("NEARCACHE_COMMAND_TIMEOUT", "750ms"),
+                Map.entry("NEARCACHE_HEARTBEAT_INTERVAL", "PT2S"), Map.entry("NEARCACHE_HEARTBEAT_TIMEOUT", "5s"),
+                Map.entry("NEARCACHE_RECONNECT_DEBOUNCE", "1s"), Map.entry("NEARCACHE_NEGATIVE_CACHING", "false"),
+                Map.entry("NEARCACHE_READ_THROUGH_TTL", "1h")));
+        assertEquals(64L * 1024 * 1024, b.maximumWeight);
+        assertEquals(Duration.ofMinutes(5), b.localTtl);
+        assertEquals(512 * 1024, b.maxValueBytes);
+        assertEquals(256, b.batchSize);
+        assertEquals(4, b.connections);
+        assertEquals(Duration.ofMillis(750), b.commandTimeout);
+        assertEquals(Duration.ofSeconds(2), b.heartbeatInterval);
+        assertEquals(Duration.ofSeconds(5), b.heartbeatTimeout);
+        assertEquals(Duration.ofSeconds(1), b.reconnectDebounce);
+        assertFalse(b.negativeCaching);
+        assertEquals(Duration.ofHours(1), b.readThroughTtl);
+        assertEquals(100L, apply(Map.of("NEARCACHE_MAXIMUM_SIZE", "100")).maximumSize);
+    }
+
+    @Test
+    void malformedValuesNameTheVariableAndTheExpectedForm() {
+        assertEquals("NEARCACHE_MAXIMUM_SIZE must be a whole number of entries, e.g. 10000, got 'lots'",
+                failure(Map.of("NEARCACHE_MAXIMUM_SIZE", "lots")));
+        assertEquals("NEARCACHE_LOCAL_TTL must be a duration such as 500ms, 2s, 5m, 1h or PT2S, got '5 minutes'",
+                failure(Map.of("NEARCACHE_LOCAL_TTL", "5 minutes")));
+        assertEquals("NEARCACHE_MAXIMUM_WEIGHT must be a size in bytes such as 1048576, 512kb, 64mb or 1gb, got"
+                + " '64 megs'", failure(Map.of("NEARCACHE_MAXIMUM_WEIGHT", "64 megs")));
+        assertEquals("NEARCACHE_NEGATIVE_CACHING must be true or false, got 'maybe'",
+                failure(Map.of("NEARCACHE_NEGATIVE_CACHING", "maybe")));
+        assertEquals("NEARCACHE_CONNECTIONS: connections must be between 1 and 64, got 0",
+                failure(Map.of("NEARCACHE_CONNECTIONS", "0")));
+        assertEquals("REDIS_PORT must be a port number between 1 and 65535, got 70000",
+                failure(Map.of("REDIS_HOST", "h", "REDIS_PORT", "70000")));
+        assertEquals("REDIS_TLS must be true or false, got 'sometimes'",
+                failure(Map.of("REDIS_HOST", "h", "REDIS_TLS", "sometimes")));
+        assertEquals("REDIS_PORT is set but REDIS_HOST is not: set REDIS_HOST (or REDIS_URL=redis://host:port)",
+                failure(Map.of("REDIS_PORT", "6379")));
+    }
+
+    @Test
+    void aMalformedUrlNeverEchoesItsPassword() {
+        String message = failure(Map.of("REDIS_URL", "http://user:topsecret@host:6379"));
+        assertTrue(message.startsWith("REDIS_URL must look like redis://"), message);
+        assertFalse(message.contains("topsecret"), message);
+        String noHost = failure(Map.of("REDIS_URL", "redis://:topsecret@"));
+        assertFalse(noHost.contains("topsecret"), noHost);
+    }
+
+    @Test
+    void buildWithoutAServerSaysWhatToSet() {
+        assertEquals("no Redis server given: call redisUri(...) or set REDIS_URL (or REDIS_HOST)",
+                assertThrows(NearCacheConfigurationException.class, () -> NearCache.builder().build()).getMessage());
+    }
+
+    @Test
+    void builderArgumentsAreValidated() {
+        assertEquals("maximumSize and maximumWeight cannot both be set", assertThrows(
+                NearCacheConfigurationException.class,
+                () -> NearCache.builder().maximumSize(10).maximumWeight(10)).getMessage());
+        assertEquals("localTtl must be between 1 ms and PT8760H, got PT0S", assertThrows(
+                NearCacheConfigurationException.class, () -> NearCache.builder().localTtl(Duration.ZERO))
+                .getMessage());
+    }
+}

@@ -1,0 +1,311 @@
+package dev.nearcache.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nearcache.testkit.FaultProxy;
+import dev.nearcache.testkit.RedisExtension;
+import dev.nearcache.testkit.RedisServer;
+import dev.nearcache.testkit.RedisServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class NearCacheIT {
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+
+    private static RedisClient otherClient;
+    private static StatefulRedisConnection<String, String> other;
+
+    @BeforeAll
+    static void connect() {
+        otherClient = RedisClient.create(redis.server().uri());
+        other = otherClient.connect();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        other.close();
+        otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    private static NearCacheBuilder<String, String> builder() {
+        return NearCache.builder().redisUri(redis.server().uri());
+    }
+
+    /** Reads until a read is a hit: tracking is confirmed. */
+    private static void cachedForSure(NearCache<String, String> cache, String key) {
+        await("caching of " + key).atMost(Duration.ofSeconds(10)).until(() -> {
+            long hits = cache.stats().hits();
+            cache.get(key);
+            return cache.stats().hits() > hits;
+        });
+    }
+
+    @Test
+    void readsWritesAndDeletesThroughTheCache() {
+        try (NearCache<String, String> cache = builder().build()) {
+            other.sync().set("a", "1");
+            other.sync().set("b", "2");
+            assertEquals("1", cache.get("a"));
+            cachedForSure(cache, "a");
+            assertEquals("1", cache.getAsync("a").join());
+            assertEquals(Map.of("a", "1", "b", "2"), cache.getAll(List.of("a", "b")));
+            Map<String, String> withAbsent = cache.getAll(List.of("a", "nope"));
+            assertTrue(withAbsent.containsKey("nope"));
+            assertNull(withAbsent.get("nope"));
+            cache.set("a", "10");
+            assertEquals("10", other.sync().get("a"));
+            assertEquals("10", cache.get("a"));
+            cache.set("t", "x", Duration.ofSeconds(30));
+            assertTrue(other.sync().pttl("t") > 0);
+            cache.delete("a");
+            assertNull(other.sync().get("a"));
+            assertNull(cache.get("a"));
+        }
+    }
+
+    @Test
+    void anotherClientsWriteIsSeenOnceRedisReportsIt() {
+        try (NearCache<String, String> cache = builder().build()) {
+            other.sync().set("w", "old");
+            cachedForSure(cache, "w");
+            other.sync().set("w", "new");
+            await("invalidation applied").atMost(Duration.ofSeconds(5)).until(() -> "new".equals(cache.get("w")));
+            other.sync().del("w");
+            await("deletion applied").atMost(Duration.ofSeconds(5)).until(() -> cache.get("w") == null);
+            other.sync().set("w", "created");
+            await("creation of a negatively cached key applied").atMost(Duration.ofSeconds(5))
+                    .until(() -> "created".equals(cache.get("w")));
+        }
+    }
+
+    @Test
+    void absentKeysAreCachedOnlyWithNegativeCaching() {
+        try (NearCache<String, String> cache = builder().build()) {
+            cachedForSure(cache, "absent");
+            assertNull(cache.get("absent"));
+        }
+        try (NearCache<String, String> cache = builder().negativeCaching(false).build()) {
+            other.sync().set("warm-up", "x");
+            cachedForSure(cache, "warm-up");
+            long misses = cache.stats().misses();
+            cache.get("absent");
+            cache.get("absent");
+            assertEquals(misses + 2, cache.stats().misses());
+        }
+    }
+
+    @Test
+    void binaryKeysAndValues() {
+        byte[] key = {0, 1, 2, (byte) 0xff};
+        byte[] value = {9, 8, 7};
+        try (NearCache<byte[], byte[]> cache = builder().codec(ByteArrayCodec.INSTANCE).build()) {
+            cache.set(key, value);
+            assertArrayEquals(value, cache.get(Arrays.copyOf(key, key.length)));
+            await("cached by content").atMost(Duration.ofSeconds(10)).until(() -> {
+                long hits = cache.stats().hits();
+                cache.get(Arrays.copyOf(key, key.length));
+                return cache.stats().hits() > hits;
+            });
+        }
+    }
+
+    @Test
+    void readThroughCallsTheLoaderOncePerKeyAcrossConcurrentCallers() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try (NearCache<String, String> cache = builder().readThroughTtl(Duration.ofMinutes(5)).build()) {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                results.add(pool.submit(() -> cache.get("rt", k -> {
+                    calls.incrementAndGet();
+                    try {
+                        release.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return "computed:" + k;
+                })));
+            }
+            await("a caller runs the loader").atMost(Duration.ofSeconds(5)).until(() -> calls.get() == 1);
+            release.countDown();
+            for (Future<String> result : results) {
+                assertEquals("computed:rt", result.get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(1, calls.get(), "one loader call for 16 concurrent callers");
+            assertEquals("computed:rt", other.sync().get("rt"));
+            assertTrue(other.sync().pttl("rt") > 0, "written with the read-through TTL");
+            assertEquals("computed:rt", cache.get("rt", k -> {
+                throw new AssertionError("present in Redis: the loader must not run");
+            }));
+            IllegalStateException failure = assertThrows(IllegalStateException.class,
+                    () -> cache.get("rt-fail", k -> {
+                        throw new IllegalStateException("backend down");
+                    }));
+            assertEquals("backend down", failure.getMessage());
+            assertNull(cache.get("rt-null", k -> null));
+            assertNull(other.sync().get("rt-null"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void rule7_entriesAreBoundedByCount() {
+        try (NearCache<String, String> cache = builder().maximumSize(100).build()) {
+            cachedForSure(cache, "warm");
+            for (int i = 0; i < 1000; i++) {
+                cache.get("k" + i);
+            }
+            await("evicted down to the bound").atMost(Duration.ofSeconds(5)).until(() -> cache.stats().size() <= 100);
+            assertTrue(cache.stats().evictions() > 0);
+        }
+    }
+
+    @Test
+    void rule7_entriesAreBoundedByWeight() {
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 200; i++) {
+            other.sync().set("w" + i, value);
+        }
+        try (NearCache<String, String> cache = builder().maximumWeight(20_000).build()) {
+            cachedForSure(cache, "warm");
+            for (int i = 0; i < 200; i++) {
+                assertEquals(value, cache.get("w" + i));
+            }
+            await("evicted down to the weight").atMost(Duration.ofSeconds(5))
+                    .until(() -> cache.stats().weightedSize() <= 20_000);
+            assertTrue(cache.stats().size() < 200);
+        }
+    }
+
+    @Test
+    void rule7_aLocalTtlDropsEntriesWhateverRedisSays() {
+        try (NearCache<String, String> cache = builder().localTtl(Duration.ofMillis(300)).build()) {
+            other.sync().set("ttl", "v");
+            cachedForSure(cache, "ttl");
+            long misses = cache.stats().misses();
+            await("the entry expired locally").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        cache.get("ttl");
+                        return cache.stats().misses() > misses;
+                    });
+        }
+    }
+
+    @Test
+    void oversizedValuesAreReturnedButNotCached() {
+        String big = "y".repeat(200);
+        other.sync().set("big", big);
+        try (NearCache<String, String> cache = builder().maxValueBytes(100).build()) {
+            cachedForSure(cache, "small");
+            long misses = cache.stats().misses();
+            assertEquals(big, cache.get("big"));
+            assertEquals(big, cache.get("big"));
+            assertEquals(misses + 2, cache.stats().misses());
+            assertEquals(2, cache.stats().notCachedOversized());
+        }
+    }
+
+    @Test
+    void badInputIsRejectedClearly() {
+        try (NearCache<String, String> cache = builder().build()) {
+            assertEquals("key must not be null", assertThrows(NullPointerException.class,
+                    () -> cache.get(null)).getMessage());
+            assertEquals("value must not be null (use delete)", assertThrows(NullPointerException.class,
+                    () -> cache.set("k", null)).getMessage());
+            assertEquals("keys must not contain null", assertThrows(NullPointerException.class,
+                    () -> cache.getAll(Arrays.asList("a", null))).getMessage());
+            assertEquals("ttl must be at least 1 ms, got PT0S", assertThrows(IllegalArgumentException.class,
+                    () -> cache.set("k", "v", Duration.ZERO)).getMessage());
+        }
+    }
+
+    @Test
+    void metricsAndStatsReportTheSameNumbersAndNoSecret() {
+        try (RedisServer secured = RedisServers.builder().config("requirepass", "hunter2").start();
+             NearCache<String, String> cache = NearCache.builder().redisUri(secured.uri()).build()) {
+            assertTrue(secured.uri().contains("hunter2"));
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            new NearCacheMetrics(cache, "products").bindTo(registry);
+            await("hits").atMost(Duration.ofSeconds(10)).until(() -> {
+                cache.get("m");
+                return cache.stats().hits() > 0;
+            });
+            NearCacheStats stats = cache.stats();
+            assertEquals(stats.hits(), registry.get("nearcache.gets").tag("result", "hit").functionCounter().count());
+            assertEquals(1.0, registry.get("nearcache.invalidation.healthy").gauge().value());
+            assertTrue(registry.get("nearcache.batch.size").summary().count() > 0);
+            assertTrue(registry.get("nearcache.batch.latency").timer().count() > 0);
+            assertTrue(registry.get("nearcache.flushes").tag("reason", "redirect-changed").functionCounter().count()
+                    >= 1);
+            for (Meter meter : registry.getMeters()) {
+                assertFalse(meter.getId().toString().contains("hunter2"), meter.getId().toString());
+            }
+            assertFalse(cache.toString().contains("hunter2"), cache.toString());
+            assertFalse(stats.toString().contains("hunter2"));
+        }
+    }
+
+    @Test
+    void degradedModeFailsFastNamingTheEndpointAndRecoversWithoutARestart() {
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             NearCache<String, String> cache = NearCache.builder().redisUri(proxy.uri())
+                     .commandTimeout(Duration.ofMillis(500)).heartbeatInterval(Duration.ofMillis(200))
+                     .heartbeatTimeout(Duration.ofMillis(400)).reconnectDebounce(Duration.ofMillis(100)).build()) {
+            other.sync().set("d", "v");
+            cachedForSure(cache, "d");
+            proxy.disconnect();
+            await("invalidations down").atMost(Duration.ofSeconds(5))
+                    .until(() -> !cache.stats().invalidationConnectionHealthy());
+            long start = System.nanoTime();
+            NearCacheException e = assertThrows(NearCacheException.class, () -> cache.get("d"));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().contains("127.0.0.1:" + proxy.port()), e.getMessage());
+            assertTrue(millis < 500 + 1000, "failed after " + millis + " ms; the command timeout is 500 ms");
+            assertThrows(NearCacheException.class, () -> cache.set("d", "w"));
+            proxy.restore();
+            await("recovered").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> cache.stats().invalidationConnectionHealthy() && "v".equals(cache.get("d")));
+            cachedForSure(cache, "d");
+        }
+    }
+
+    @Test
+    void anUnreachableServerFailsTheBuildNamingTheEndpoint() {
+        int port;
+        try (FaultProxy proxy = FaultProxy.to(redis.server())) {
+            port = proxy.port();
+        }
+        NearCacheException e = assertThrows(NearCacheException.class, () -> NearCache.builder()
+                .redisUri("redis://:pw-secret@127.0.0.1:" + port).commandTimeout(Duration.ofMillis(300)).build());
+        assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+        assertFalse(e.getMessage().contains("pw-secret"), e.getMessage());
+    }
+}
