@@ -1,0 +1,181 @@
+package dev.nearcache.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.nearcache.testkit.FaultProxy;
+import dev.nearcache.testkit.RedisExtension;
+import dev.nearcache.testkit.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coherence contract under faults: writers on another client and through the cache, readers through the
+ * cache, and a fault every few seconds (kill the invalidation connection, kill a data connection, stall links,
+ * delay the invalidation link, cut every link, restart the server, FLUSHALL, CLIENT PAUSE). When writes stop and
+ * the connections are healthy again, after one heartbeat interval plus its timeout, no key read through the cache
+ * may differ from Redis.
+ *
+ * <p>{@code -Dnearcache.torture.seconds=N} sets the length (CI: 45 s).
+ */
+class CoherenceTortureIT {
+    private static final Logger log = LoggerFactory.getLogger(CoherenceTortureIT.class);
+    private static final int KEYS = 2000;
+    private static final Duration INTERVAL = Duration.ofMillis(250);
+    private static final Duration TIMEOUT = Duration.ofMillis(500);
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone();
+
+    private static String key(int i) {
+        return "t:" + i;
+    }
+
+    @Test
+    void noStaleValueSurvivesTheFaults() throws Exception {
+        RedisServer server = redis.server();
+        assumeTrue(server.isControllable(), "the torture test restarts the server");
+        long seconds = Long.getLong("nearcache.torture.seconds", 45);
+        RedisClient otherClient = RedisClient.create(server.uri());
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong reads = new AtomicLong();
+        AtomicLong readErrors = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        try (FaultProxy proxy = FaultProxy.to(server);
+             StatefulRedisConnection<String, String> other = otherClient.connect();
+             NearCache<String, String> cache = NearCache.builder().redisUri(proxy.uri()).maximumSize(1000)
+                     .commandTimeout(Duration.ofSeconds(1)).heartbeatInterval(INTERVAL).heartbeatTimeout(TIMEOUT)
+                     .reconnectDebounce(Duration.ofMillis(200)).build()) {
+            for (int i = 0; i < KEYS; i++) {
+                other.async().set(key(i), "initial");
+            }
+            // readers: skewed towards a hot set, so the cache holds and reuses entries
+            for (int r = 0; r < 4; r++) {
+                threads.add(start("reader-" + r, running, () -> {
+                    double u = ThreadLocalRandom.current().nextDouble();
+                    try {
+                        cache.get(key((int) (u * u * u * KEYS)));
+                        reads.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        readErrors.incrementAndGet();
+                    }
+                }));
+            }
+            // another client writes about 500 times a second; a thread writes through the cache now and then
+            threads.add(start("writer", running, () -> {
+                int k = (int) (Math.pow(ThreadLocalRandom.current().nextDouble(), 3) * KEYS);
+                try {
+                    other.sync().set(key(k), "w" + writes.incrementAndGet());
+                } catch (RuntimeException e) {
+                    // the server is restarting
+                }
+                pause(2);
+            }));
+            threads.add(start("own-writer", running, () -> {
+                int k = ThreadLocalRandom.current().nextInt(200);
+                try {
+                    if (k % 10 == 0) {
+                        cache.delete(key(k));
+                    } else {
+                        cache.set(key(k), "own" + writes.incrementAndGet());
+                    }
+                } catch (RuntimeException e) {
+                    // faults make writes fail; what Redis holds is compared at the end
+                }
+                pause(20);
+            }));
+
+            List<Consumer<FaultProxy>> faults = List.of(
+                    p -> Harness.kill(server, Harness.LISTENER),
+                    p -> Harness.kill(server, Harness.data(ThreadLocalRandom.current().nextInt(2))),
+                    p -> holdFor(Harness.link(p, server, Harness.LISTENER)::stall, p, 1500),
+                    p -> holdFor(Harness.link(p, server, Harness.data(0))::stall, p, 1500),
+                    p -> holdFor(() -> Harness.link(p, server, Harness.LISTENER).delay(Duration.ofMillis(300)), p,
+                            2000),
+                    FaultProxy::cut,
+                    p -> server.flushAll(),
+                    p -> server.command(Duration.ofSeconds(2), "CLIENT", "PAUSE", "400"),
+                    p -> server.restart());
+            long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            int n = 0;
+            while (System.nanoTime() < deadline) {
+                pause(2500);
+                Consumer<FaultProxy> fault = faults.get(n++ % faults.size());
+                try {
+                    fault.accept(proxy);
+                } catch (RuntimeException | AssertionError e) {
+                    log.info("fault {} could not be applied now: {}", n, e.toString());
+                }
+            }
+            running.set(false);
+            for (Thread thread : threads) {
+                thread.join(10_000);
+            }
+            proxy.restore();
+            await("connections healthy again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> cache.stats().invalidationConnectionHealthy() && other.sync().ping() != null);
+            // the contract's grace: one heartbeat interval plus its timeout after writes stopped and all is healthy
+            Thread.sleep(INTERVAL.plus(TIMEOUT).toMillis());
+
+            List<String> stale = new ArrayList<>();
+            for (int i = 0; i < KEYS; i++) {
+                String cached = cache.get(key(i));
+                String actual = other.sync().get(key(i));
+                if (!java.util.Objects.equals(cached, actual)) {
+                    stale.add(key(i) + " cache=" + cached + " redis=" + actual);
+                }
+            }
+            NearCacheStats stats = cache.stats();
+            log.info("torture: {} s, {} faults, {} reads ({} failed), {} writes, stats {}", seconds, n, reads.get(),
+                    readErrors.get(), writes.get(), stats);
+            assertEquals(List.of(), stale.subList(0, Math.min(10, stale.size())),
+                    stale.size() + " of " + KEYS + " keys differ from Redis");
+            assertTrue(reads.get() > 1000, "the readers ran: " + reads.get());
+            assertTrue(stats.hits() > 0 && stats.invalidations() > 0, stats.toString());
+            assertTrue(stats.flushCount() > 0, stats.toString());
+        } finally {
+            running.set(false);
+            otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    private static void holdFor(Runnable fault, FaultProxy proxy, long millis) {
+        fault.run();
+        pause(millis);
+        proxy.restore();
+    }
+
+    private static Thread start(String name, AtomicBoolean running, Runnable step) {
+        Thread thread = new Thread(() -> {
+            while (running.get()) {
+                step.run();
+            }
+        }, "torture-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /** Paces the load and spaces the faults; never used to wait for a result. */
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
