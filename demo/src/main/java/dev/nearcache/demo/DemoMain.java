@@ -1,38 +1,58 @@
 package dev.nearcache.demo;
 
+import dev.nearcache.core.NearCache;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;
 import dev.nearcache.testkit.RedisSource;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 /**
- * The demo's entry point. For now it proves the set-up: it connects to {@code REDIS_URL}, or starts an embedded
- * Redis when that is not set, and prints the server's version. The demo service replaces this in a later issue.
+ * Runs the demo service, or with the argument {@code load} the load mode. Configured only by environment variables:
+ * {@code REDIS_URL} (or {@code REDIS_HOST}...) and {@code NEARCACHE_*} for the cache, {@code PORT},
+ * {@code CATALOG_DELAY_MS} and {@code INSTANCE_NAME} for the service, {@code LOAD_*} for the load mode. Without
+ * {@code REDIS_URL} or {@code REDIS_HOST} it starts an embedded Redis and says so.
  */
 public final class DemoMain {
     private DemoMain() {
     }
 
-    public static void main(String[] args) {
-        String url = System.getenv("REDIS_URL");
+    public static void main(String[] args) throws Exception {
+        Map<String, String> env = new HashMap<>(System.getenv());
         RedisServer embedded = null;
-        if (url == null || url.isBlank()) {
+        if (isBlank(env.get("REDIS_URL")) && isBlank(env.get("REDIS_HOST"))) {
             embedded = RedisServers.builder().source(RedisSource.EMBEDDED).start();
-            url = embedded.uri();
-            System.out.println("REDIS_URL is not set: started an embedded Redis at " + url);
+            env.put("REDIS_URL", embedded.uri());
+            System.out.println("REDIS_URL is not set: started an embedded Redis " + embedded.version() + " at "
+                    + embedded.uri() + " (set REDIS_URL=redis://host:port to use yours)");
         }
-        RedisClient client = RedisClient.create(url);
-        try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            String info = connection.sync().info("server");
-            String version = info.lines().filter(l -> l.startsWith("redis_version:"))
-                    .map(l -> l.substring("redis_version:".length())).findFirst().orElse("unknown");
-            System.out.println("Connected with Lettuce; Redis server version " + version);
+        DemoConfig config = DemoConfig.from(env);
+        try {
+            if (args.length > 0 && args[0].equals("load")) {
+                try (NearCache<String, String> cache = NearCache.builder().environment(env).build()) {
+                    new LoadDriver(cache, new ProductCatalog(config.catalogDelay()), env, System.out).run();
+                }
+                return;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            DemoServer server = new DemoServer(config, env);
+            System.out.println("Try: curl localhost:" + server.port() + "/products/42 ; curl -X PUT -d '{\"id\":42}'"
+                    + " localhost:" + server.port() + "/products/42 ; curl localhost:" + server.port() + "/health ;"
+                    + " curl localhost:" + server.port() + "/metrics   (Ctrl-C stops)");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "demo-shutdown"));
+            stopped.await();
         } finally {
-            client.shutdown();
             if (embedded != null) {
                 embedded.close();
             }
         }
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 }
