@@ -53,11 +53,11 @@ public final class LoaderBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int seconds = intOption(args, "--seconds", 5);
-        int warmup = intOption(args, "--warmup", 2);
-        int[] callers = ints(option(args, "--callers", "1,16,64"));
+        int seconds = BenchSupport.intOption(args, "--seconds", 5);
+        int warmup = BenchSupport.intOption(args, "--warmup", 2);
+        int[] callers = ints(BenchSupport.option(args, "--callers", "1,16,64"));
         boolean sweep = Arrays.asList(args).contains("--sweep");
-        int[] asyncCallers = ints(option(args, "--async-callers", "16,64,1600"));
+        int[] asyncCallers = ints(BenchSupport.option(args, "--async-callers", "16,64,1600"));
 
         try (RedisServer redis = RedisServers.start()) {
             System.out.printf("Redis %s (%s) at %s; %d cores; %d keys of %d bytes, uniform; %d s per cell after %d s"
@@ -111,8 +111,8 @@ public final class LoaderBenchmark {
                     }
                 }
                 if (sweep) {
-                    for (int connections : ints(option(args, "--sweep-connections", "1,2,4"))) {
-                        for (int batch : ints(option(args, "--sweep-batches", "32,128,512"))) {
+                    for (int connections : ints(BenchSupport.option(args, "--sweep-connections", "1,2,4"))) {
+                        for (int batch : ints(BenchSupport.option(args, "--sweep-batches", "32,128,512"))) {
                             try (BatchingLoader<String, String> loader = BatchingLoader.builder()
                                     .redisUri(redis.uri()).connections(connections).maxBatchSize(batch).build()) {
                                 String name = "loader c=" + connections + " b=" + batch;
@@ -302,15 +302,6 @@ public final class LoaderBenchmark {
         }
     }
 
-    private static String option(String[] args, String name, String fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
-    }
-
     private static int[] ints(String list) {
         try {
             return Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
@@ -320,15 +311,4 @@ public final class LoaderBenchmark {
         }
     }
 
-    private static int intOption(String[] args, String name, int fallback) {
-        String value = option(args, name, null);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, got '" + value + "'", e);
-        }
-    }
 }
