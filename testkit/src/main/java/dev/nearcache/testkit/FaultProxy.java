@@ -56,6 +56,7 @@ public final class FaultProxy implements AutoCloseable {
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean stalled;
+    private volatile boolean stallNew;
     private volatile long delayNanos;
     private volatile boolean disconnected;
     private volatile boolean closed;
@@ -148,6 +149,14 @@ public final class FaultProxy implements AutoCloseable {
         links.forEach(Link::stall);
     }
 
+    /**
+     * Stalls links opened from now on, until {@link #restore()}, while open links carry on: a client that loses its
+     * connection reconnects, and its new connection hangs (in Redis's handshake, say) instead of being refused.
+     */
+    public void stallNewConnections() {
+        stallNew = true;
+    }
+
     /** Delays every chunk on open and new links by {@code delay}, until {@link #restore()}. */
     public void delay(Duration delay) {
         long nanos = checkDelay(delay);
@@ -170,11 +179,12 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Undoes {@link #stall()}, {@link #delay(Duration)}, {@link #disconnect()} and {@link #refuseNewConnections()}
-     * on the proxy and every link.
+     * Undoes {@link #stall()}, {@link #stallNewConnections()}, {@link #delay(Duration)}, {@link #disconnect()} and
+     * {@link #refuseNewConnections()} on the proxy and every link.
      */
     public void restore() {
         stalled = false;
+        stallNew = false;
         delayNanos = 0;
         disconnected = false;
         links.forEach(Link::restore);
@@ -234,7 +244,7 @@ public final class FaultProxy implements AutoCloseable {
                 continue;
             }
             Link link = new Link(accepted.get(), client, upstream);
-            if (stalled) {
+            if (stalled || stallNew) {
                 link.stalled = true;
             }
             link.delayNanos = delayNanos;
