@@ -398,13 +398,12 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         if (id < 0) {
             return; // no invalidation connection: nothing may be cached until ready(id) enables tracking
         }
-        long epoch = guard.epoch();
         long generation = connection.generation();
         var commands = connection.commands().async();
         commands.clientTracking(TrackingArgs.Builder.enabled(false)); // may be on with an old redirect id
         commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id)).whenComplete((ok, failure) -> {
             if (failure == null) {
-                guard.trackingConfirmed(connection, generation, id, epoch);
+                guard.trackingConfirmed(connection, generation, id);
             } else {
                 log.warn("CLIENT TRACKING ON REDIRECT {} failed on data connection {}: {}", id, connection.index(),
                         failure.toString());

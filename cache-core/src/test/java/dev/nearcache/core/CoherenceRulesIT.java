@@ -125,6 +125,10 @@ class CoherenceRulesIT {
             other.sync().flushall();
             await("FLUSHALL reaches the cache").atMost(Duration.ofSeconds(5)).until(() -> cache.get("r3") == null);
             assertTrue(cache.stats().flushes().get("flush-command") >= 1, "one per tracking connection");
+            other.sync().set("r3", "v2");
+            for (int i = 0; i < 20; i++) {
+                cachedForSure(cache, "r3:" + i, null); // both connections cache again: a flush keeps tracking on
+            }
         }
     }
 
@@ -139,6 +143,7 @@ class CoherenceRulesIT {
                             && cache.stats().flushes().get("data-connection-lost") > 0);
             other.sync().set("r3d", "v2"); // no connection tracks r3d: no invalidation
             assertEquals("v2", cache.get("r3d"));
+            cachedForSure(cache, "r3d", "v2"); // and the reconnected connection caches again
         }
     }
 
