@@ -135,6 +135,24 @@ class NearCacheIT {
         }
     }
 
+    /** A JSON value type for {@link JsonCodec}. */
+    public record Product(int id, String name) {
+    }
+
+    @Test
+    void jsonValuesRoundTripAndUndecodableOnesFailClearlyWithoutBeingCached() {
+        try (NearCache<String, Product> cache = builder()
+                .codec(new JsonCodec<>(new com.fasterxml.jackson.databind.ObjectMapper(), Product.class)).build()) {
+            cache.set("json:1", new Product(1, "Lamp"));
+            assertEquals("{\"id\":1,\"name\":\"Lamp\"}", other.sync().get("json:1"));
+            assertEquals(new Product(1, "Lamp"), cache.get("json:1"));
+            other.sync().set("json:bad", "not json");
+            NearCacheException e = assertThrows(NearCacheException.class, () -> cache.get("json:bad"));
+            assertTrue(e.getMessage().contains(Product.class.getName()), e.getMessage());
+            assertThrows(NearCacheException.class, () -> cache.get("json:bad"));
+        }
+    }
+
     @Test
     void readThroughCallsTheLoaderOncePerKeyAcrossConcurrentCallers() throws Exception {
         AtomicInteger calls = new AtomicInteger();
