@@ -16,8 +16,9 @@ import java.util.function.Function;
  * exactly when (a) its read was tracked, redirecting to the invalidation connection we are listening on, and (b)
  * every invalidation sent for it since is applied. For (a), rule 1: a batch may store its values only if, when it
  * was sent, its connection's tracking had been confirmed (the {@code CLIENT TRACKING ON REDIRECT id} reply seen)
- * for the connection's current generation, the current redirect id and the current epoch; the epoch increases on
- * every flush and every loss of a connection, so "no flush since" is "same epoch". For (b), rule 2: the
+ * for the connection's current generation and the current redirect id, and no flush happened between its send and
+ * its reply: the epoch increases on every flush and every loss of a connection, so "no flush since" is "same epoch
+ * at send and at store". For (b), rule 2: the
  * invalidation and the read's reply travel on different sockets, so the invalidation may overtake the reply. Each
  * key of a batch gets a fresh token before the batch is sent; an invalidation removes the key's token; the reply
  * stores a value only if its own token (compared by identity) is still there, and takes it out. Token check and
@@ -41,8 +42,12 @@ final class CoherenceGuard {
         }
     }
 
-    /** Tracking confirmed on one data connection: for which generation of it, which redirect id and which epoch. */
-    private record Confirmed(long generation, long redirectId, long epoch) {
+    /**
+     * Tracking confirmed on one data connection: for which generation of it and which redirect id. A flush does not
+     * undo it (FLUSHALL or another connection's loss leave this connection's tracking on), a reconnect (new
+     * generation) or a new redirect id does.
+     */
+    private record Confirmed(long generation, long redirectId) {
     }
 
     private final AtomicLong epoch = new AtomicLong();
@@ -80,11 +85,11 @@ final class CoherenceGuard {
         confirmed.set(connection, null);
     }
 
-    /** The {@code CLIENT TRACKING ON REDIRECT id} sent in {@code epoch} on this generation of the connection succeeded. */
-    void trackingConfirmed(DataConnection<?, ?> connection, long generation, long id, long sentEpoch) {
-        // only if nothing changed while the command was on its way: same generation, redirect and epoch
-        if (connection.generation() == generation && redirectId == id && epoch.get() == sentEpoch) {
-            confirmed.set(connection.index(), new Confirmed(generation, id, sentEpoch));
+    /** The {@code CLIENT TRACKING ON REDIRECT id} sent on this generation of the connection succeeded. */
+    void trackingConfirmed(DataConnection<?, ?> connection, long generation, long id) {
+        // only if the connection and the redirect target are still the ones the command was sent for
+        if (connection.generation() == generation && redirectId == id) {
+            confirmed.set(connection.index(), new Confirmed(generation, id));
         }
     }
 
@@ -95,7 +100,7 @@ final class CoherenceGuard {
         Confirmed c = confirmed.get(connection.index());
         // Rule 1: never cache what is not tracked
         boolean tracked = id >= 0 && c != null && c.generation == connection.generation() && c.redirectId == id
-                && c.epoch == now && connection.isOpen();
+                && connection.isOpen();
         if (!tracked) {
             return new Ticket(now, null);
         }

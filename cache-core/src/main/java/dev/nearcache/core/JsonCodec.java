@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -49,8 +50,9 @@ public final class JsonCodec<V> implements RedisCodec<String, V> {
         try {
             return reader.readValue(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("a Redis value is not JSON for " + type.getName() + ": "
-                    + e.getOriginalMessage(), e);
+            String why = e instanceof JsonProcessingException ? ((JsonProcessingException) e).getOriginalMessage()
+                    : e.getMessage();
+            throw new IllegalArgumentException("a Redis value is not JSON for " + type.getName() + ": " + why, e);
         }
     }
 
