@@ -474,8 +474,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         CacheStats s = cache.stats();
         Map<String, Long> byReason = new LinkedHashMap<>();
         flushes.forEach((reason, count) -> byReason.put(reason.tag(), count.sum()));
-        long weightedSize = weighed ? cache.policy().eviction().flatMap(e -> e.weightedSize().isPresent()
-                ? java.util.Optional.of(e.weightedSize().getAsLong()) : java.util.Optional.empty()).orElse(0L)
+        long weightedSize = weighed
+                ? cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L)
                 : cache.estimatedSize();
         return new NearCacheStats(s.hitCount(), s.missCount(), loads.sum(), loadFailures.sum(), batches.sum(),
                 invalidations.sum(), byReason, Math.max(0, readies.get() - 1), s.evictionCount(), oversized.sum(),
