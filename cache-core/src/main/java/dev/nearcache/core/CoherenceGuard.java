@@ -132,9 +132,4 @@ final class CoherenceGuard {
     void invalidate(Object id) {
         tokens.remove(id);
     }
-
-    /** Tokens outstanding, for tests. */
-    int pendingTokens() {
-        return tokens.size();
-    }
 }

@@ -540,8 +540,4 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     static Object idOf(Object key) {
         return key instanceof byte[] ? ByteBuffer.wrap((byte[]) key) : key;
     }
-
-    int pendingTokens() {
-        return guard.pendingTokens();
-    }
 }
