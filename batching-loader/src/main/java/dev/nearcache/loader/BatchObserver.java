@@ -3,7 +3,8 @@ package dev.nearcache.loader;
 import java.util.List;
 
 /**
- * Sees every batch just before it is written and when its reply arrives: the hooks a near cache needs to decide
+ * Sees every MGET just before it is written and when its reply arrives (a batch is one MGET, or one per hash slot
+ * with {@link BatchingLoaderBuilder#groupBySlot(boolean)}): the hooks a near cache needs to decide
  * whether the values it reads may be stored (a tracking epoch taken before the send, per-key tokens registered
  * before the send and checked at the reply).
  *

@@ -43,6 +43,7 @@ public final class BatchingLoaderBuilder<K, V> {
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private ClientResources clientResources;
     private String clientName = "nearcache-data";
+    private boolean groupBySlot;
     private BatchObserver<K, V> observer;
     private final List<DataConnectionListener<K, V>> listeners = new ArrayList<>();
 
@@ -59,6 +60,7 @@ public final class BatchingLoaderBuilder<K, V> {
         this.commandTimeout = from.commandTimeout;
         this.clientResources = from.clientResources;
         this.clientName = from.clientName;
+        this.groupBySlot = from.groupBySlot;
     }
 
     /**
@@ -151,6 +153,16 @@ public final class BatchingLoaderBuilder<K, V> {
         return this;
     }
 
+    /**
+     * Whether to split each batch into one MGET per hash slot, written together as one pipeline (default false).
+     * Required when the server is a Redis Cluster node, which refuses an MGET whose keys span slots; a slot the
+     * node does not serve fails only its own keys, with the node's {@code MOVED} or {@code ASK} error.
+     */
+    public BatchingLoaderBuilder<K, V> groupBySlot(boolean enabled) {
+        this.groupBySlot = enabled;
+        return this;
+    }
+
     /** The observer of every batch (at most one). */
     public BatchingLoaderBuilder<K, V> observer(BatchObserver<K, V> observer) {
         this.observer = Objects.requireNonNull(observer, "observer must not be null");
@@ -209,6 +221,10 @@ public final class BatchingLoaderBuilder<K, V> {
 
     String clientName() {
         return clientName;
+    }
+
+    boolean groupBySlot() {
+        return groupBySlot;
     }
 
     BatchObserver<K, V> observer() {

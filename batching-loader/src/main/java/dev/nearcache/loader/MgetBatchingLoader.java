@@ -8,8 +8,11 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.nio.ByteBuffer;
@@ -35,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State, all guarded by {@link #lock}: a FIFO {@link #queue} of keys not yet sent; {@link #flights}, every key
  * queued or in flight by identity (byte arrays by content), which gives single flight; and per connection
- * {@link Slot#inFlight}, the one batch it has outstanding. Invariant: a key waits in the queue only while no open
+ * {@link Lane#inFlight}, the one batch it has outstanding. Invariant: a key waits in the queue only while no open
  * connection is idle, so a batch is sent whenever a reply frees a connection ({@link #complete}), a connection
  * comes back ({@link #activated}), or a key arrives at an idle connection ({@link #load}). A key that waited longer
  * than the command timeout fails when a batch would take it, so no caller waits much beyond two command timeouts.
@@ -50,8 +53,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final int maxPendingKeys;
     private final long commandTimeoutNanos;
     private final BatchObserver<K, V> observer;
+    private final boolean groupBySlot;
     private final List<DataConnectionListener<K, V>> listeners;
-    private final List<Slot> slots;
+    private final List<Lane> lanes;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Pending<K, V>> queue = new ArrayDeque<>();
@@ -73,16 +77,44 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
     }
 
-    /** One MGET. */
+    /**
+     * What one connection sends at a time: one MGET, or with groupBySlot one MGET per hash slot, written together as a
+     * pipeline. The connection is free again when the last of them is answered.
+     */
     private final class Batch {
-        final Slot slot;
+        final Lane lane;
+        final List<Pending<K, V>> items;
+        final List<Mget> mgets;
+        int unanswered; // guarded by lock
+
+        Batch(Lane lane, List<Pending<K, V>> items) {
+            this.lane = lane;
+            this.items = items;
+            this.mgets = groupBySlot ? bySlot(items) : List.of(new Mget(items));
+            this.unanswered = mgets.size();
+        }
+
+        private List<Mget> bySlot(List<Pending<K, V>> all) {
+            Map<Integer, List<Pending<K, V>>> groups = new LinkedHashMap<>();
+            for (Pending<K, V> item : all) {
+                groups.computeIfAbsent(SlotHash.getSlot(codec.encodeKey(item.key)), s -> new ArrayList<>()).add(item);
+            }
+            List<Mget> list = new ArrayList<>(groups.size());
+            for (List<Pending<K, V>> group : groups.values()) {
+                list.add(new Mget(group));
+            }
+            return list;
+        }
+    }
+
+    /** One MGET of a batch. */
+    private final class Mget {
         final List<Pending<K, V>> items;
         final List<K> keys;
         Object context;
         volatile RedisFuture<List<V>> command;
 
-        Batch(Slot slot, List<Pending<K, V>> items) {
-            this.slot = slot;
+        Mget(List<Pending<K, V>> items) {
             this.items = items;
             List<K> keyList = new ArrayList<>(items.size());
             for (Pending<K, V> item : items) {
@@ -93,12 +125,12 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     /** A data connection and its batch in flight. */
-    private final class Slot {
+    private final class Lane {
         final int index;
         HookedConnection<K, V> connection;
         Batch inFlight;
 
-        Slot(int index) {
+        Lane(int index) {
             this.index = index;
         }
     }
@@ -109,14 +141,15 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         this.maxPendingKeys = builder.maxPendingKeys();
         this.commandTimeoutNanos = builder.commandTimeout().toNanos();
         this.observer = builder.observer();
+        this.groupBySlot = builder.groupBySlot();
         this.listeners = new CopyOnWriteArrayList<>(builder.listeners());
         RedisURI uri = RedisURI.builder(builder.redisUri()).withTimeout(builder.commandTimeout()).build();
         this.endpoint = uri.getHost() + ":" + uri.getPort();
-        List<Slot> slotList = new ArrayList<>();
+        List<Lane> laneList = new ArrayList<>();
         for (int i = 0; i < builder.connections(); i++) {
-            slotList.add(new Slot(i));
+            laneList.add(new Lane(i));
         }
-        this.slots = List.copyOf(slotList);
+        this.lanes = List.copyOf(laneList);
         this.client = new HookedRedisClient(builder.clientResources(), uri);
         client.setOptions(ClientOptions.builder()
                 .timeoutOptions(TimeoutOptions.enabled(builder.commandTimeout()))
@@ -126,16 +159,16 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                         .build())
                 .build());
         try {
-            for (Slot slot : slots) {
-                RedisURI named = RedisURI.builder(uri).withClientName(builder.clientName() + "-" + slot.index).build();
-                slot.connection = client.connectData(slot.index, codec, this, named);
+            for (Lane lane : lanes) {
+                RedisURI named = RedisURI.builder(uri).withClientName(builder.clientName() + "-" + lane.index).build();
+                lane.connection = client.connectData(lane.index, codec, this, named);
             }
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             throw new RedisConnectionException("could not connect the batching loader to Redis at " + endpoint
                     + ": " + e.getMessage(), e);
         }
-        log.debug("batching loader connected {} data connections to {}", slots.size(), endpoint);
+        log.debug("batching loader connected {} data connections to {}", lanes.size(), endpoint);
     }
 
     @Override
@@ -158,7 +191,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 pending = new Pending<>(key, id, System.nanoTime());
                 flights.put(id, pending);
                 queue.add(pending);
-                Slot idle = idleSlotLocked();
+                Lane idle = idleLaneLocked();
                 if (idle != null) {
                     expired = new ArrayList<>(0);
                     batch = takeBatchLocked(idle, expired);
@@ -268,9 +301,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
     @Override
     public List<DataConnection<K, V>> connections() {
-        List<DataConnection<K, V>> list = new ArrayList<>(slots.size());
-        for (Slot slot : slots) {
-            list.add(slot.connection);
+        List<DataConnection<K, V>> list = new ArrayList<>(lanes.size());
+        for (Lane lane : lanes) {
+            list.add(lane.connection);
         }
         return list;
     }
@@ -288,23 +321,23 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     // ---- batching -------------------------------------------------------------------------------------------
 
     /** An idle connection, open ones first; a closed one only when none is open, so its batch fails by timeout. */
-    private Slot idleSlotLocked() {
-        Slot idleDown = null;
+    private Lane idleLaneLocked() {
+        Lane idleDown = null;
         boolean anyOpen = false;
-        for (Slot slot : slots) {
-            boolean open = slot.connection == null || slot.connection.isOpen();
+        for (Lane lane : lanes) {
+            boolean open = lane.connection == null || lane.connection.isOpen();
             anyOpen |= open;
-            if (slot.inFlight == null) {
+            if (lane.inFlight == null) {
                 if (open) {
-                    return slot;
+                    return lane;
                 }
-                idleDown = slot;
+                idleDown = lane;
             }
         }
         return anyOpen ? null : idleDown;
     }
 
-    private Batch takeBatchLocked(Slot slot, List<Pending<K, V>> expired) {
+    private Batch takeBatchLocked(Lane lane, List<Pending<K, V>> expired) {
         long now = System.nanoTime();
         List<Pending<K, V>> items = new ArrayList<>(Math.min(queue.size(), maxBatchSize));
         while (items.size() < maxBatchSize && !queue.isEmpty()) {
@@ -320,18 +353,18 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         if (items.isEmpty()) {
             return null;
         }
-        Batch batch = new Batch(slot, items);
-        slot.inFlight = batch;
+        Batch batch = new Batch(lane, items);
+        lane.inFlight = batch;
         return batch;
     }
 
     private void drainLocked(List<Batch> batches, List<Pending<K, V>> expired) {
         while (!closed && !queue.isEmpty()) {
-            Slot slot = idleSlotLocked();
-            if (slot == null) {
+            Lane lane = idleLaneLocked();
+            if (lane == null) {
                 return;
             }
-            Batch batch = takeBatchLocked(slot, expired);
+            Batch batch = takeBatchLocked(lane, expired);
             if (batch == null) {
                 return;
             }
@@ -364,39 +397,53 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     private void send(Batch batch) {
-        HookedConnection<K, V> connection = batch.slot.connection;
-        if (observer != null) {
-            try {
-                batch.context = observer.beforeSend(connection, batch.keys);
-            } catch (RuntimeException e) {
-                complete(batch, null, e);
-                return;
+        HookedConnection<K, V> connection = batch.lane.connection;
+        List<AsyncCommand<K, V, List<V>>> commands = new ArrayList<>(batch.mgets.size());
+        for (Mget mget : batch.mgets) {
+            if (observer != null) {
+                try {
+                    mget.context = observer.beforeSend(connection, mget.keys);
+                } catch (RuntimeException e) {
+                    complete(batch, mget, null, e);
+                    continue;
+                }
+            }
+            AsyncCommand<K, V, List<V>> command = new AsyncCommand<>(new Command<>(CommandType.MGET,
+                    new ValueListOutput<>(codec), new CommandArgs<>(codec).addKeys(mget.keys)));
+            mget.command = command;
+            commands.add(command);
+        }
+        try {
+            if (commands.size() == 1) {
+                connection.dispatch(commands.get(0));
+            } else if (!commands.isEmpty()) {
+                connection.dispatch(commands); // one write: the MGETs of all lanes go out as a pipeline
+            }
+        } catch (RuntimeException e) {
+            for (AsyncCommand<K, V, List<V>> command : commands) {
+                command.completeExceptionally(e);
             }
         }
-        RedisFuture<List<V>> command;
-        try {
-            command = connection.async().dispatch(CommandType.MGET, new ValueListOutput<>(codec),
-                    new CommandArgs<>(codec).addKeys(batch.keys));
-        } catch (RuntimeException e) {
-            complete(batch, null, e);
-            return;
+        for (Mget mget : batch.mgets) {
+            RedisFuture<List<V>> command = mget.command;
+            if (command != null) {
+                command.whenComplete((values, failure) -> complete(batch, mget, values, failure));
+            }
         }
-        batch.command = command;
-        command.whenComplete((values, failure) -> complete(batch, values, failure));
     }
 
-    private void complete(Batch batch, List<V> values, Throwable failure) {
-        if (failure == null && values.size() != batch.keys.size()) {
-            failure = new RedisException("MGET of " + batch.keys.size() + " keys returned " + values.size()
+    private void complete(Batch batch, Mget mget, List<V> values, Throwable failure) {
+        if (failure == null && values.size() != mget.keys.size()) {
+            failure = new RedisException("MGET of " + mget.keys.size() + " keys returned " + values.size()
                     + " values");
         }
         if (failure != null) {
             values = null;
-            log.debug("batch of {} keys on {} failed: {}", batch.keys.size(), batch.slot.connection, failure.toString());
+            log.debug("MGET of {} keys on {} failed: {}", mget.keys.size(), batch.lane.connection, failure.toString());
         }
         if (observer != null) {
             try {
-                observer.onReply(batch.context, batch.keys, values, failure);
+                observer.onReply(mget.context, mget.keys, values, failure);
             } catch (RuntimeException e) {
                 log.warn("batch observer failed on a reply; the callers still get their values", e);
             }
@@ -405,19 +452,21 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         List<Pending<K, V>> expired = new ArrayList<>(0);
         lock.lock();
         try {
-            for (Pending<K, V> pending : batch.items) {
+            for (Pending<K, V> pending : mget.items) {
                 flights.remove(pending.id, pending);
             }
-            if (batch.slot.inFlight == batch) {
-                batch.slot.inFlight = null;
+            if (--batch.unanswered == 0) {
+                if (batch.lane.inFlight == batch) {
+                    batch.lane.inFlight = null;
+                }
+                drainLocked(next, expired);
             }
-            drainLocked(next, expired);
         } finally {
             lock.unlock();
         }
         failExpired(expired);
         next.forEach(this::send);
-        List<Pending<K, V>> items = batch.items;
+        List<Pending<K, V>> items = mget.items;
         for (int i = 0; i < items.size(); i++) {
             if (failure == null) {
                 items.get(i).future.complete(values.get(i));
@@ -449,16 +498,20 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         Batch lost;
         lock.lock();
         try {
-            lost = slots.get(connection.index()).inFlight;
+            lost = lanes.get(connection.index()).inFlight;
         } finally {
             lock.unlock();
         }
-        RedisFuture<List<V>> command = lost == null ? null : lost.command;
-        if (command != null) {
-            // fail it now: Lettuce would otherwise replay it after the reconnect (at-least-once)
-            command.toCompletableFuture().completeExceptionally(new RedisConnectionException("connection "
-                    + connection.index() + " to " + endpoint + " was lost with a batch of " + lost.keys.size()
-                    + " keys in flight"));
+        if (lost != null) {
+            // fail them now: Lettuce would otherwise replay them after the reconnect (at-least-once)
+            RedisConnectionException cause = new RedisConnectionException("connection " + connection.index()
+                    + " to " + endpoint + " was lost with a batch of " + lost.items.size() + " keys in flight");
+            for (Mget mget : lost.mgets) {
+                RedisFuture<List<V>> command = mget.command;
+                if (command != null) {
+                    command.toCompletableFuture().completeExceptionally(cause);
+                }
+            }
         }
         if (!closed) {
             log.info("data connection {} to {} was lost", connection.index(), endpoint);
@@ -493,9 +546,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         for (Pending<K, V> pending : abandoned) {
             pending.future.completeExceptionally(closedException);
         }
-        for (Slot slot : slots) {
-            if (slot.connection != null) {
-                slot.connection.close();
+        for (Lane lane : lanes) {
+            if (lane.connection != null) {
+                lane.connection.close();
             }
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -503,7 +556,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
     @Override
     public String toString() {
-        return "BatchingLoader[" + endpoint + ", " + slots.size() + " connections, batches of up to " + maxBatchSize
+        return "BatchingLoader[" + endpoint + ", " + lanes.size() + " connections, batches of up to " + maxBatchSize
                 + "]";
     }
 
