@@ -150,6 +150,8 @@ public final class RedisServers {
             nodeConfig.put("cluster-node-timeout", Long.toString(clusterNodeTimeout.toMillis()));
             // a replica may always take over, however long its link was down: failover tests stay deterministic
             nodeConfig.put("cluster-replica-validity-factor", "0");
+            // 7.0 syncs replicas diskless after a 5 s delay by default; replicas here join (and rejoin) at once
+            nodeConfig.putIfAbsent("repl-diskless-sync-delay", "0");
             return RedisCluster.form(choice, nodeConfig, masters, replicasPerMaster);
         }
 
