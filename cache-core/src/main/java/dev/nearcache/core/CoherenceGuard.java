@@ -16,15 +16,24 @@ import java.util.function.Function;
  * exactly when (a) its read was tracked, redirecting to the invalidation connection we are listening on, and (b)
  * every invalidation sent for it since is applied. For (a), rule 1: a batch may store its values only if, when it
  * was sent, its connection's tracking had been confirmed (the {@code CLIENT TRACKING ON REDIRECT id} reply seen)
- * for the connection's current generation and the current redirect id, and no flush happened between its send and
- * its reply: the epoch increases on every flush and every loss of a connection, so "no flush since" is "same epoch
- * at send and at store". For (b), rule 2: the
- * invalidation and the read's reply travel on different sockets, so the invalidation may overtake the reply. Each
+ * for the connection's current generation and the current redirect id of the connection's own node ({@link Node}:
+ * client ids are per node, so in a cluster each master has its own listener), and no flush happened between its
+ * send and its reply: the epoch increases on every flush and every loss of a connection, so "no flush since" is
+ * "same epoch at send and at store". For (b), rule 2: the invalidation and the read's reply travel on different sockets, so the invalidation may overtake the reply. Each
  * key of a batch gets a fresh token before the batch is sent; an invalidation removes the key's token; the reply
  * stores a value only if its own token (compared by identity) is still there, and takes it out. Token check and
  * store run inside the cache's per-key compute, serialized with the invalidation's own compute, and a store that
  * raced a flush (epoch changed after it) removes itself. Loss of either connection, a new redirect id, or a
  * keyless invalidation flushes everything (rule 3), which also discards every token.
+ *
+ * <p><b>In a cluster</b> a cached key's tracking lives on the node that served its read. While that node owns the
+ * key's slot, every write to the key happens there and reaches us as an invalidation. When the slot moves (a
+ * resharding, or a failover that promotes a replica, which tracked nothing), writes go to a node that never saw
+ * our read; so every change of the slot-to-master map flushes everything ({@link ClusterRouting}). Keys moved by
+ * {@code MIGRATE} are deleted on the source, which invalidates them there; a key that was cached as absent has
+ * nothing to migrate, so only the flush covers it, as soon as the new map is seen (one topology refresh period at
+ * most after the move, sooner when a read meets {@code MOVED}). Reads answered with a redirection are returned
+ * uncached.
  */
 final class CoherenceGuard {
     /** A batch's permission to store: the epoch it was sent in, and its tokens, or none if it was not tracked. */
@@ -43,30 +52,67 @@ final class CoherenceGuard {
     }
 
     /**
-     * Tracking confirmed on one data connection: for which generation of it and which redirect id. A flush does not
-     * undo it (FLUSHALL or another connection's loss leave this connection's tracking on), a reconnect (new
-     * generation) or a new redirect id does.
+     * Rule 1's state for one Redis node: the client id of the node's invalidation connection (the redirect target,
+     * or -1 while it is down) and, per data connection to the node, the tracking confirmed on it. Client ids are
+     * per node, so in a cluster each master has its own; a standalone cache has one.
      */
-    private record Confirmed(long generation, long redirectId) {
+    static final class Node {
+        /**
+         * Tracking confirmed on one data connection: for which generation of it and which redirect id. A flush does
+         * not undo it (FLUSHALL or another connection's loss leave this connection's tracking on), a reconnect (new
+         * generation) or a new redirect id does.
+         */
+        private record Confirmed(long generation, long redirectId) {
+        }
+
+        private volatile long redirectId = -1;
+        private final AtomicReferenceArray<Confirmed> confirmed;
+
+        Node(int connections) {
+            this.confirmed = new AtomicReferenceArray<>(connections);
+        }
+
+        long redirectId() {
+            return redirectId;
+        }
+
+        /** The node's invalidation connection is ready under {@code id}, or down ({@code -1}). Callers flush too. */
+        void redirectTo(long id) {
+            redirectId = id;
+        }
+
+        /** A data connection was lost: its tracking is gone. Callers flush too. */
+        void trackingLost(int connection) {
+            confirmed.set(connection, null);
+        }
+
+        /** The {@code CLIENT TRACKING ON REDIRECT id} sent on this generation of the connection succeeded. */
+        void trackingConfirmed(DataConnection<?, ?> connection, long generation, long id) {
+            // only if the connection and the redirect target are still the ones the command was sent for
+            if (connection.generation() == generation && redirectId == id) {
+                confirmed.set(connection.index(), new Confirmed(generation, id));
+            }
+        }
+
+        /** Rule 1: whether a read written now on {@code connection} is tracked, redirecting to our listener. */
+        boolean tracked(DataConnection<?, ?> connection) {
+            long id = redirectId;
+            Confirmed c = confirmed.get(connection.index());
+            return id >= 0 && c != null && c.generation == connection.generation() && c.redirectId == id
+                    && connection.isOpen();
+        }
     }
 
     private final AtomicLong epoch = new AtomicLong();
-    private volatile long redirectId = -1;
     private final ConcurrentHashMap<Object, Object> tokens = new ConcurrentHashMap<>();
-    private final AtomicReferenceArray<Confirmed> confirmed;
     private final Function<Object, Object> idOf;
 
-    CoherenceGuard(int connections, Function<Object, Object> idOf) {
-        this.confirmed = new AtomicReferenceArray<>(connections);
+    CoherenceGuard(Function<Object, Object> idOf) {
         this.idOf = idOf;
     }
 
     long epoch() {
         return epoch.get();
-    }
-
-    long redirectId() {
-        return redirectId;
     }
 
     /** Rule 3: everything cached may be stale. Bumps the epoch and kills every token; the caller empties the cache. */
@@ -75,33 +121,11 @@ final class CoherenceGuard {
         tokens.clear();
     }
 
-    /** The invalidation connection is ready under {@code id}, or down ({@code -1}). Callers flush too. */
-    void redirectTo(long id) {
-        redirectId = id;
-    }
-
-    /** A data connection was lost: its tracking is gone. Callers flush too. */
-    void trackingLost(int connection) {
-        confirmed.set(connection, null);
-    }
-
-    /** The {@code CLIENT TRACKING ON REDIRECT id} sent on this generation of the connection succeeded. */
-    void trackingConfirmed(DataConnection<?, ?> connection, long generation, long id) {
-        // only if the connection and the redirect target are still the ones the command was sent for
-        if (connection.generation() == generation && redirectId == id) {
-            confirmed.set(connection.index(), new Confirmed(generation, id));
-        }
-    }
-
     /** Rules 1 and 2, at send time: the batch's ticket. Untracked batches get no tokens and will store nothing. */
-    Ticket beforeSend(DataConnection<?, ?> connection, List<?> keys) {
+    Ticket beforeSend(Node node, DataConnection<?, ?> connection, List<?> keys) {
         long now = epoch.get();
-        long id = redirectId;
-        Confirmed c = confirmed.get(connection.index());
         // Rule 1: never cache what is not tracked
-        boolean tracked = id >= 0 && c != null && c.generation == connection.generation() && c.redirectId == id
-                && connection.isOpen();
-        if (!tracked) {
+        if (!node.tracked(connection)) {
             return new Ticket(now, null);
         }
         // Rule 2: a placeholder per in-flight key, registered before the read is written

@@ -3,6 +3,8 @@ package dev.nearcache.core;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -22,7 +24,15 @@ final class EnvironmentConfig {
 
     static <K, V> void apply(Map<String, String> env, NearCacheBuilder<K, V> builder) {
         String url = value(env, "REDIS_URL");
-        if (url != null) {
+        String clusterNodes = value(env, "REDIS_CLUSTER_NODES");
+        if (clusterNodes != null) {
+            if (url != null || value(env, "REDIS_HOST") != null) {
+                throw new NearCacheConfigurationException("REDIS_CLUSTER_NODES and " + (url != null ? "REDIS_URL"
+                        : "REDIS_HOST") + " are both set: set REDIS_CLUSTER_NODES for a Redis Cluster, or the other"
+                        + " for one server");
+            }
+            set("REDIS_CLUSTER_NODES", () -> builder.clusterNodes(clusterNodes(env, clusterNodes)).cluster(true));
+        } else if (url != null) {
             set("REDIS_URL", () -> builder.redisUri(parseUri("REDIS_URL", url)));
         } else if (value(env, "REDIS_HOST") != null) {
             set("REDIS_HOST", () -> builder.redisUri(fromParts(env)));
@@ -88,6 +98,11 @@ final class EnvironmentConfig {
             set("NEARCACHE_RECONNECT_DEBOUNCE", () ->
                     builder.reconnectDebounce(duration("NEARCACHE_RECONNECT_DEBOUNCE", debounce)));
         }
+        String refresh = value(env, "NEARCACHE_TOPOLOGY_REFRESH_PERIOD");
+        if (refresh != null) {
+            set("NEARCACHE_TOPOLOGY_REFRESH_PERIOD", () ->
+                    builder.topologyRefreshPeriod(duration("NEARCACHE_TOPOLOGY_REFRESH_PERIOD", refresh)));
+        }
         String readThroughTtl = value(env, "NEARCACHE_READ_THROUGH_TTL");
         if (readThroughTtl != null) {
             set("NEARCACHE_READ_THROUGH_TTL", () ->
@@ -127,6 +142,76 @@ final class EnvironmentConfig {
         return uri;
     }
 
+    /**
+     * {@code REDIS_CLUSTER_NODES=host:port,host:port} (or {@code redis://} URIs); REDIS_USERNAME, REDIS_PASSWORD and
+     * REDIS_TLS apply to every {@code host:port} entry.
+     */
+    private static List<RedisURI> clusterNodes(Map<String, String> env, String value) {
+        String expected = "REDIS_CLUSTER_NODES must be a comma-separated list of host:port (or redis:// URIs), e.g."
+                + " redis-0:6379,redis-1:6379";
+        if (value(env, "REDIS_DB") != null) {
+            throw new NearCacheConfigurationException("REDIS_DB is set with REDIS_CLUSTER_NODES, but a Redis Cluster"
+                    + " has only database 0");
+        }
+        if (value(env, "REDIS_PORT") != null) {
+            throw new NearCacheConfigurationException("REDIS_PORT is set with REDIS_CLUSTER_NODES: give each node's"
+                    + " port in REDIS_CLUSTER_NODES (host:port)");
+        }
+        List<RedisURI> uris = new ArrayList<>();
+        String[] entries = value.split(",");
+        for (int i = 0; i < entries.length; i++) {
+            String entry = entries[i].trim();
+            if (entry.isEmpty()) {
+                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is empty");
+            }
+            if (entry.contains("://")) {
+                uris.add(parseUri("REDIS_CLUSTER_NODES entry " + (i + 1), entry));
+                continue;
+            }
+            int colon = entry.lastIndexOf(':');
+            if (colon <= 0 || !entry.substring(0, colon).matches("[A-Za-z0-9.\\-_\\[\\]:]+")) {
+                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is '" + entry + "'");
+            }
+            long port;
+            try {
+                port = Long.parseLong(entry.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " has no port between 1"
+                        + " and 65535: '" + entry + "'");
+            }
+            String host = entry.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort((int) port);
+            credentials(env, uri);
+            uris.add(uri.build());
+        }
+        return uris;
+    }
+
+    private static void credentials(Map<String, String> env, RedisURI.Builder uri) {
+        String password = value(env, "REDIS_PASSWORD");
+        String user = value(env, "REDIS_USERNAME");
+        if (user != null && password == null) {
+            throw new NearCacheConfigurationException("REDIS_USERNAME is set but REDIS_PASSWORD is not");
+        }
+        if (password != null) {
+            if (user != null) {
+                uri.withAuthentication(user, password.toCharArray());
+            } else {
+                uri.withPassword(password.toCharArray());
+            }
+        }
+        String tls = value(env, "REDIS_TLS");
+        if (tls != null) {
+            uri.withSsl(bool("REDIS_TLS", tls));
+        }
+    }
+
     private static RedisURI fromParts(Map<String, String> env) {
         String host = value(env, "REDIS_HOST");
         if (!host.matches("[A-Za-z0-9.\\-_:\\[\\]]+")) {
@@ -143,18 +228,7 @@ final class EnvironmentConfig {
             }
             uri.withPort((int) p);
         }
-        String password = value(env, "REDIS_PASSWORD");
-        String user = value(env, "REDIS_USERNAME");
-        if (user != null && password == null) {
-            throw new NearCacheConfigurationException("REDIS_USERNAME is set but REDIS_PASSWORD is not");
-        }
-        if (password != null) {
-            if (user != null) {
-                uri.withAuthentication(user, password.toCharArray());
-            } else {
-                uri.withPassword(password.toCharArray());
-            }
-        }
+        credentials(env, uri);
         String db = value(env, "REDIS_DB");
         if (db != null) {
             long d = longValue("REDIS_DB", db, "a database number, e.g. 0");
@@ -162,10 +236,6 @@ final class EnvironmentConfig {
                 throw new NearCacheConfigurationException("REDIS_DB must be a database number from 0, got " + d);
             }
             uri.withDatabase((int) d);
-        }
-        String tls = value(env, "REDIS_TLS");
-        if (tls != null) {
-            uri.withSsl(bool("REDIS_TLS", tls));
         }
         return uri.build();
     }

@@ -11,7 +11,9 @@ enum FlushReason {
     /** A data connection was lost: its tracking is gone server-side. */
     DATA_CONNECTION_LOST("data-connection-lost"),
     /** A data connection was told its redirect target is gone. */
-    TRACKING_REDIR_BROKEN("tracking-redir-broken");
+    TRACKING_REDIR_BROKEN("tracking-redir-broken"),
+    /** Redis Cluster: a slot is now served by another master (resharding, failover), which never saw our reads. */
+    TOPOLOGY_CHANGED("topology-changed");
 
     private final String tag;
 

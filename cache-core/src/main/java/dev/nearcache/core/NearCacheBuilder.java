@@ -3,6 +3,8 @@ package dev.nearcache.core;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.codec.RedisCodec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -16,6 +18,11 @@ import java.util.Objects;
  *         .redisUri("redis://localhost:6379")
  *         .maximumSize(10_000)
  *         .build();
+ *
+ * NearCache<String, String> overACluster = NearCache.builder()
+ *         .redisUris("redis://10.0.0.1:7000", "redis://10.0.0.2:7000")
+ *         .cluster(true)
+ *         .build();
  * }</pre>
  *
  * @param <K> key type
@@ -25,7 +32,12 @@ public final class NearCacheBuilder<K, V> {
     static final long DEFAULT_MAXIMUM_SIZE = 10_000;
 
     private final RedisCodec<K, V> codec;
-    RedisURI redisUri;
+    /** Default time between looks at a cluster's topology. */
+    static final Duration DEFAULT_TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(1);
+
+    List<RedisURI> redisUris = List.of();
+    boolean cluster;
+    Duration topologyRefreshPeriod = DEFAULT_TOPOLOGY_REFRESH_PERIOD;
     long maximumSize = -1;
     long maximumWeight = -1;
     Duration localTtl;
@@ -45,7 +57,9 @@ public final class NearCacheBuilder<K, V> {
 
     private NearCacheBuilder(NearCacheBuilder<?, ?> from, RedisCodec<K, V> codec) {
         this.codec = codec;
-        this.redisUri = from.redisUri;
+        this.redisUris = from.redisUris;
+        this.cluster = from.cluster;
+        this.topologyRefreshPeriod = from.topologyRefreshPeriod;
         this.maximumSize = from.maximumSize;
         this.maximumWeight = from.maximumWeight;
         this.localTtl = from.localTtl;
@@ -61,19 +75,66 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
-     * The server: {@code redis://[[user]:password@]host[:port][/database]}, or {@code rediss://} for TLS.
+     * The server: {@code redis://[[user]:password@]host[:port][/database]}, or {@code rediss://} for TLS. With
+     * {@link #cluster(boolean) cluster(true)}, a node of the cluster to discover the others from.
      *
      * @throws NearCacheConfigurationException if it is not such a URI (the message never contains the password)
      */
     public NearCacheBuilder<K, V> redisUri(String uri) {
         Objects.requireNonNull(uri, "redisUri must not be null");
-        this.redisUri = EnvironmentConfig.parseUri("redisUri", uri);
-        return this;
+        return redisUri(EnvironmentConfig.parseUri("redisUri", uri));
     }
 
     /** The server, as a Lettuce {@link RedisURI}. */
     public NearCacheBuilder<K, V> redisUri(RedisURI uri) {
-        this.redisUri = Objects.requireNonNull(uri, "redisUri must not be null");
+        this.redisUris = List.of(Objects.requireNonNull(uri, "redisUri must not be null"));
+        return this;
+    }
+
+    /**
+     * Several nodes of a Redis Cluster to discover it from (any reachable one suffices), each like
+     * {@link #redisUri(String)}; needs {@link #cluster(boolean) cluster(true)}.
+     *
+     * @throws NearCacheConfigurationException naming the position of a URI that is not valid, or if none is given
+     */
+    public NearCacheBuilder<K, V> redisUris(String... uris) {
+        Objects.requireNonNull(uris, "redisUris must not be null");
+        if (uris.length == 0) {
+            throw new NearCacheConfigurationException("redisUris must name at least one node");
+        }
+        List<RedisURI> parsed = new ArrayList<>(uris.length);
+        for (int i = 0; i < uris.length; i++) {
+            Objects.requireNonNull(uris[i], "redisUris[" + i + "] must not be null");
+            parsed.add(EnvironmentConfig.parseUri("redisUris[" + i + "]", uris[i]));
+        }
+        this.redisUris = List.copyOf(parsed);
+        return this;
+    }
+
+    /** The parsed seeds of {@code REDIS_CLUSTER_NODES}. */
+    NearCacheBuilder<K, V> clusterNodes(List<RedisURI> uris) {
+        this.redisUris = List.copyOf(uris);
+        return this;
+    }
+
+    /**
+     * Whether the URIs name nodes of a Redis Cluster (default false). Then the cache discovers the masters, keeps
+     * one invalidation connection and {@link #connections(int)} data connections per master, sends each key's read
+     * to the master serving its slot, and follows resharding and failover (flushing the local cache whenever a
+     * slot changes master).
+     */
+    public NearCacheBuilder<K, V> cluster(boolean enabled) {
+        this.cluster = enabled;
+        return this;
+    }
+
+    /**
+     * Cluster only: how often the topology is looked at again (1 ms to 1 hour; default 1 s). It bounds how long a
+     * key whose slot moved to another master may be served stale: Redis tells no client that a slot moved.
+     * Lettuce also refreshes on {@code MOVED}/{@code ASK} redirections and reconnects.
+     */
+    public NearCacheBuilder<K, V> topologyRefreshPeriod(Duration period) {
+        this.topologyRefreshPeriod = positive("topologyRefreshPeriod", period, Duration.ofHours(1));
         return this;
     }
 
@@ -203,22 +264,45 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
-     * Connects (two data connections and an invalidation connection by default), waits until invalidations can be
-     * received, and returns the cache.
+     * Connects (two data connections and an invalidation connection by default; per master in a cluster), waits
+     * until invalidations can be received, and returns the cache.
      *
-     * @throws NearCacheConfigurationException if no server was given
+     * @throws NearCacheConfigurationException if no server was given, several without {@code cluster(true)}, or a
+     *         cluster URI names a database other than 0
      * @throws NearCacheException naming the endpoint if Redis cannot be reached within the command timeout
      */
     public NearCache<K, V> build() {
-        if (redisUri == null) {
+        if (redisUris.isEmpty()) {
             throw new NearCacheConfigurationException("no Redis server given: call redisUri(...) or set REDIS_URL"
-                    + " (or REDIS_HOST)");
+                    + " (or REDIS_HOST, or REDIS_CLUSTER_NODES)");
+        }
+        if (redisUris.size() > 1 && !cluster) {
+            throw new NearCacheConfigurationException(redisUris.size() + " Redis URIs given for a standalone server:"
+                    + " call cluster(true) if they are nodes of a Redis Cluster, else give one");
+        }
+        if (cluster) {
+            for (RedisURI uri : redisUris) {
+                if (uri.getDatabase() != 0) {
+                    throw new NearCacheConfigurationException("a Redis Cluster has only database 0, but the URI of "
+                            + uri.getHost() + ":" + uri.getPort() + " names database " + uri.getDatabase());
+                }
+            }
         }
         return new TrackingNearCache<>(this);
     }
 
     RedisCodec<K, V> codec() {
         return codec;
+    }
+
+    /** host:port, or {@code cluster[host:port,...]}; never credentials. */
+    String endpoint() {
+        StringBuilder b = new StringBuilder(cluster ? "cluster[" : "");
+        for (int i = 0; i < redisUris.size(); i++) {
+            RedisURI uri = redisUris.get(i);
+            b.append(i > 0 ? "," : "").append(uri.getHost()).append(':').append(uri.getPort());
+        }
+        return b.append(cluster ? "]" : "").toString();
     }
 
     Duration effectiveHeartbeatTimeout() {

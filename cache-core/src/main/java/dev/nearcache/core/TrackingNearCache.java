@@ -3,20 +3,7 @@ package dev.nearcache.core;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
-import dev.nearcache.invalidation.InvalidationHandler;
-import dev.nearcache.invalidation.InvalidationListener;
-import dev.nearcache.loader.BatchObserver;
-import dev.nearcache.loader.BatchingLoader;
 import dev.nearcache.loader.DataConnection;
-import dev.nearcache.loader.DataConnectionListener;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SetArgs;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.TrackingArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.push.PushListener;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -33,16 +20,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The near cache: Caffeine over the batching loader (reads) and the invalidation listener (coherence), plus one
- * plain connection for writes. Each of DESIGN.md's seven rules is named where it is kept: rules 1 and 2 in
- * {@link CoherenceGuard}, the rest below.
+ * The near cache: Caffeine over the node shards ({@link NodeShard}: a batching loader for reads and an invalidation
+ * listener per Redis node), reached through a {@link Routing} (one node, or a cluster's masters), plus a plain
+ * connection for writes. Each of DESIGN.md's seven rules is named where it is kept: rules 1 and 2 in
+ * {@link CoherenceGuard}, 3 and 4 in {@link NodeShard} (and {@link ClusterRouting} for topology changes), the rest
+ * below.
  */
 final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private static final Logger log = LoggerFactory.getLogger(TrackingNearCache.class);
@@ -75,10 +63,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private final Cache<Object, Entry> cache;
     private final CoherenceGuard guard;
     private final ClientResources resources;
-    private final BatchingLoader<K, V> loader;
-    private final InvalidationListener<K> listener;
-    private final RedisClient writeClient;
-    private final StatefulRedisConnection<K, V> writer;
+    private final Routing<K, V> routing;
     private final ConcurrentHashMap<Object, CompletableFuture<V>> readThrough = new ConcurrentHashMap<>();
 
     private final LongAdder loads = new LongAdder();
@@ -86,15 +71,14 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private final LongAdder batches = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder oversized = new LongAdder();
-    private final AtomicLong readies = new AtomicLong();
+    private final LongAdder reconnects = new LongAdder();
     private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
     volatile BatchRecorder recorder;
     private volatile boolean closed;
 
     TrackingNearCache(NearCacheBuilder<K, V> b) {
         this.codec = b.codec();
-        RedisURI uri = b.redisUri;
-        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        this.endpoint = b.endpoint();
         this.maxValueBytes = b.maxValueBytes;
         this.negativeCaching = b.negativeCaching;
         this.commandTimeout = b.commandTimeout;
@@ -114,47 +98,18 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             caffeine.expireAfterWrite(b.localTtl);
         }
         this.cache = caffeine.build();
-        this.guard = new CoherenceGuard(b.connections, TrackingNearCache::idOf);
+        this.guard = new CoherenceGuard(TrackingNearCache::idOf);
         this.resources = DefaultClientResources.create();
-        BatchingLoader<K, V> builtLoader = null;
-        InvalidationListener<K> builtListener = null;
-        RedisClient builtWriteClient = null;
         try {
-            builtLoader = BatchingLoader.builder().codec(codec).redisUri(uri).clientResources(resources)
-                    .connections(b.connections).maxBatchSize(b.batchSize).commandTimeout(b.commandTimeout)
-                    .observer(new Observer()).listener(new DataConnectionEvents()).build();
-            this.loader = builtLoader;
-            for (DataConnection<K, V> connection : loader.connections()) {
-                connection.commands().addListener(redirBrokenListener());
-            }
-            builtWriteClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
-                    .withTimeout(b.commandTimeout).build());
-            builtWriteClient.setOptions(ClientOptions.builder()
-                    .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout)).build());
-            this.writeClient = builtWriteClient;
-            this.writer = writeClient.connect(codec);
-            builtListener = InvalidationListener.builder().keyCodec(codec).redisUri(uri).clientResources(resources)
-                    .heartbeatInterval(b.heartbeatInterval).heartbeatTimeout(b.effectiveHeartbeatTimeout())
-                    .reconnectDebounce(b.reconnectDebounce)
-                    .connectTimeout(b.commandTimeout.multipliedBy(5))
-                    .handler(new Invalidations()).build();
-            this.listener = builtListener;
+            this.routing = b.cluster ? new ClusterRouting<>(this, b, resources)
+                    : new StandaloneRouting<>(this, b, resources);
         } catch (RuntimeException e) {
-            if (builtListener != null) {
-                builtListener.close();
-            }
-            if (builtLoader != null) {
-                builtLoader.close();
-            }
-            if (builtWriteClient != null) {
-                builtWriteClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": "
                     + e.getMessage(), e);
         }
-        log.info("near cache connected to {}: {} data connections, invalidations {}", endpoint, b.connections,
-                listener.isReady() ? "ready" : "pending");
+        log.info("near cache connected to {}: {} data connections per node, invalidations {}", endpoint,
+                b.connections, routing.invalidationsReady() ? "ready" : "pending");
     }
 
     // ---- reads ------------------------------------------------------------------------------------------------
@@ -165,7 +120,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         if (entry != null) {
             return unwrap(entry);
         }
-        return await(loader.load(key));
+        return await(routing.load(key));
     }
 
     @Override
@@ -174,7 +129,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         if (entry != null) {
             return CompletableFuture.completedFuture(unwrap(entry));
         }
-        return loader.load(key).handle((value, failure) -> {
+        return routing.load(key).handle((value, failure) -> {
             if (failure != null) {
                 throw unavailable("read", failure);
             }
@@ -196,7 +151,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             }
         }
         if (!missing.isEmpty()) {
-            result.putAll(await(loader.loadAll(missing)));
+            result.putAll(await(routing.loadAll(missing)));
         }
         return result;
     }
@@ -254,11 +209,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         Objects.requireNonNull(key, "key must not be null");
         Objects.requireNonNull(value, "value must not be null (use delete)");
         try {
-            if (ttl == null) {
-                writer.sync().set(key, value);
-            } else {
-                writer.sync().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
-            }
+            routing.set(key, value, ttl);
         } catch (RuntimeException e) {
             throw unavailable("write", e);
         } finally {
@@ -270,7 +221,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     public void delete(K key) {
         Objects.requireNonNull(key, "key must not be null");
         try {
-            writer.sync().del(key);
+            routing.delete(key);
         } catch (RuntimeException e) {
             throw unavailable("delete", e);
         } finally {
@@ -286,7 +237,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
      */
     private void ownWrite(K key) {
         evict(idOf(key));
-        loader.detach(key);
+        routing.detach(key);
     }
 
     /** Removes the entry and kills the key's token, in one per-key critical section (rule 2). */
@@ -299,31 +250,29 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     // ---- batches (rules 1 and 2, through the guard) -----------------------------------------------------------
 
-    private final class Observer implements BatchObserver<K, V> {
-        @Override
-        public Object beforeSend(DataConnection<K, V> connection, List<K> keys) {
-            return new Sent(guard.beforeSend(connection, keys), System.nanoTime());
-        }
+    /** A node shard's batch is about to be sent on {@code connection} to {@code node}: its ticket (rules 1, 2). */
+    Object beforeSend(CoherenceGuard.Node node, DataConnection<K, V> connection, List<K> keys) {
+        return new Sent(guard.beforeSend(node, connection, keys), System.nanoTime());
+    }
 
-        @Override
-        public void onReply(Object context, List<K> keys, List<V> values, Throwable failure) {
-            Sent sent = (Sent) context;
-            batches.increment();
-            BatchRecorder r = recorder;
-            if (r != null) {
-                r.batch(keys.size(), System.nanoTime() - sent.nanos, failure != null);
-            }
-            if (failure != null) {
-                loadFailures.add(keys.size());
-                for (int i = 0; i < keys.size(); i++) {
-                    guard.release(sent.ticket, i, idOf(keys.get(i)));
-                }
-                return;
-            }
-            loads.add(keys.size());
+    /** A node shard's batch was answered or failed: stores what the ticket allows. */
+    void onReply(Object context, List<K> keys, List<V> values, Throwable failure) {
+        Sent sent = (Sent) context;
+        batches.increment();
+        BatchRecorder r = recorder;
+        if (r != null) {
+            r.batch(keys.size(), System.nanoTime() - sent.nanos, failure != null);
+        }
+        if (failure != null) {
+            loadFailures.add(keys.size());
             for (int i = 0; i < keys.size(); i++) {
-                store(sent.ticket, i, keys.get(i), values.get(i));
+                guard.release(sent.ticket, i, idOf(keys.get(i)));
             }
+            return;
+        }
+        loads.add(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            store(sent.ticket, i, keys.get(i), values.get(i));
         }
     }
 
@@ -372,95 +321,27 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         return codec.encodeValue(value).remaining();
     }
 
-    // ---- connection events (rules 3 and 4) --------------------------------------------------------------------
+    // ---- events from the node shards (rules 2 and 3) -----------------------------------------------------------
 
-    private final class DataConnectionEvents implements DataConnectionListener<K, V> {
-        /**
-         * Rule 4: re-register before anything else is sent. Runs inside Lettuce's activation, before it replays
-         * buffered commands, so tracking is on for every read that follows; rule 1 still refuses to store the
-         * replies of reads sent before the TRACKING reply confirmed it.
-         */
-        @Override
-        public void activated(DataConnection<K, V> connection) {
-            enableTracking(connection);
-        }
-
-        /** Rule 3: a data connection dropped, and its tracking is gone server-side. */
-        @Override
-        public void deactivated(DataConnection<K, V> connection) {
-            guard.trackingLost(connection.index());
-            flush(FlushReason.DATA_CONNECTION_LOST);
+    /** Redis reported writes to these keys. */
+    void invalidated(List<K> keys) {
+        invalidations.add(keys.size());
+        Routing<K, V> r = routing; // null while the constructor runs: nothing was read yet to detach
+        for (K key : keys) {
+            evict(idOf(key)); // rule 2: kills the token of a read still in flight
+            if (r != null) {
+                r.detach(key);
+            }
         }
     }
 
-    private void enableTracking(DataConnection<K, V> connection) {
-        long id = guard.redirectId();
-        if (id < 0) {
-            return; // no invalidation connection: nothing may be cached until ready(id) enables tracking
-        }
-        long generation = connection.generation();
-        var commands = connection.commands().async();
-        commands.clientTracking(TrackingArgs.Builder.enabled(false)); // may be on with an old redirect id
-        commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id)).whenComplete((ok, failure) -> {
-            if (failure == null) {
-                guard.trackingConfirmed(connection, generation, id);
-            } else {
-                log.warn("CLIENT TRACKING ON REDIRECT {} failed on data connection {}: {}", id, connection.index(),
-                        failure.toString());
-            }
-        });
-    }
-
-    private PushListener redirBrokenListener() {
-        return message -> {
-            if ("tracking-redir-broken".equals(message.getType())) {
-                // Rule 3: the redirect target is gone, invalidations for this connection's keys are dropped
-                flush(FlushReason.TRACKING_REDIR_BROKEN);
-            }
-        };
-    }
-
-    private final class Invalidations implements InvalidationHandler<K> {
-        @Override
-        public void invalidated(List<K> keys) {
-            invalidations.add(keys.size());
-            for (K key : keys) {
-                evict(idOf(key)); // rule 2: kills the token of a read still in flight
-                loader.detach(key);
-            }
-        }
-
-        /** Rule 3: a NULL invalidation (FLUSHALL, FLUSHDB). */
-        @Override
-        public void flushed(String reason) {
-            flush(FlushReason.FLUSH_COMMAND);
-        }
-
-        /** Rule 3: the invalidation connection dropped or its heartbeat (rule 5) timed out. */
-        @Override
-        public void lost(String reason) {
-            guard.redirectTo(-1); // degraded: reads go to Redis, nothing is cached
-            flush(FlushReason.INVALIDATION_CONNECTION_LOST);
-        }
-
-        /** Rule 3: a change of the redirect id; then tracking is enabled again on every data connection. */
-        @Override
-        public void ready(long clientId) {
-            if (readies.incrementAndGet() > 1) {
-                log.info("near cache invalidations are back for {}; caching resumes", endpoint);
-            }
-            guard.redirectTo(clientId);
-            flush(FlushReason.REDIRECT_CHANGED);
-            for (DataConnection<K, V> connection : loader.connections()) {
-                if (connection.isOpen()) {
-                    enableTracking(connection);
-                }
-            }
-        }
+    /** A node's invalidation connection came back after a loss. */
+    void invalidationsBack() {
+        reconnects.increment();
     }
 
     /** Rule 3: flush everything. The epoch moves first, so no store in flight survives (see {@link #store}). */
-    private void flush(FlushReason reason) {
+    void flush(FlushReason reason) {
         guard.flush();
         cache.invalidateAll();
         flushes.get(reason).increment();
@@ -478,8 +359,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
                 ? cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L)
                 : cache.estimatedSize();
         return new NearCacheStats(s.hitCount(), s.missCount(), loads.sum(), loadFailures.sum(), batches.sum(),
-                invalidations.sum(), byReason, Math.max(0, readies.get() - 1), s.evictionCount(), oversized.sum(),
-                cache.estimatedSize(), weightedSize, listener.isReady());
+                invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
+                cache.estimatedSize(), weightedSize, routing.invalidationsReady());
     }
 
     private <T> T await(CompletableFuture<T> future) {
@@ -522,10 +403,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             return;
         }
         closed = true;
-        listener.close();
-        loader.close();
-        writer.close();
-        writeClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        routing.close();
         cache.invalidateAll();
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
@@ -533,7 +411,12 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     @Override
     public String toString() {
         return "NearCache[" + endpoint + ", " + cache.estimatedSize() + " entries, invalidations "
-                + (listener.isReady() ? "ready" : "down") + "]";
+                + (routing.invalidationsReady() ? "ready" : "down") + "]";
+    }
+
+    /** Where reads and writes go (tests look at a cluster's masters through it). */
+    Routing<K, V> routing() {
+        return routing;
     }
 
     /** Byte-array keys are compared by content. */

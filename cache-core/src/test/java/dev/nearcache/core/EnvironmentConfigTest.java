@@ -23,7 +23,7 @@ class EnvironmentConfigTest {
 
     @Test
     void redisUrlCarriesUserPasswordDatabaseAndTls() {
-        RedisURI uri = apply(Map.of("REDIS_URL", "rediss://app:s3cret@cache.internal:6380/3")).redisUri;
+        RedisURI uri = apply(Map.of("REDIS_URL", "rediss://app:s3cret@cache.internal:6380/3")).redisUris.get(0);
         assertEquals("cache.internal", uri.getHost());
         assertEquals(6380, uri.getPort());
         RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
@@ -36,7 +36,7 @@ class EnvironmentConfigTest {
     @Test
     void separateVariablesBuildTheSameUri() {
         RedisURI uri = apply(Map.of("REDIS_HOST", "10.0.0.5", "REDIS_PORT", "6390", "REDIS_USERNAME", "app",
-                "REDIS_PASSWORD", "pw", "REDIS_DB", "2", "REDIS_TLS", "true")).redisUri;
+                "REDIS_PASSWORD", "pw", "REDIS_DB", "2", "REDIS_TLS", "true")).redisUris.get(0);
         assertEquals("10.0.0.5", uri.getHost());
         assertEquals(6390, uri.getPort());
         assertEquals("app", uri.getCredentialsProvider().resolveCredentials().block().getUsername());
@@ -98,7 +98,8 @@ class EnvironmentConfigTest {
 
     @Test
     void buildWithoutAServerSaysWhatToSet() {
-        assertEquals("no Redis server given: call redisUri(...) or set REDIS_URL (or REDIS_HOST)",
+        assertEquals("no Redis server given: call redisUri(...) or set REDIS_URL (or REDIS_HOST, or"
+                + " REDIS_CLUSTER_NODES)",
                 assertThrows(NearCacheConfigurationException.class, () -> NearCache.builder().build()).getMessage());
     }
 
@@ -110,5 +111,58 @@ class EnvironmentConfigTest {
         assertEquals("localTtl must be between 1 ms and PT8760H, got PT0S", assertThrows(
                 NearCacheConfigurationException.class, () -> NearCache.builder().localTtl(Duration.ZERO))
                 .getMessage());
+    }
+
+    @Test
+    void clusterNodesNameTheSeedsAndTurnClusterModeOn() {
+        NearCacheBuilder<String, String> b = apply(Map.of("REDIS_CLUSTER_NODES", "redis-0:7000, 10.0.0.2:7001,[::1]:7002",
+                "REDIS_PASSWORD", "pw", "REDIS_TLS", "true", "NEARCACHE_TOPOLOGY_REFRESH_PERIOD", "250ms"));
+        assertTrue(b.cluster);
+        assertEquals(3, b.redisUris.size());
+        assertEquals("redis-0", b.redisUris.get(0).getHost());
+        assertEquals(7001, b.redisUris.get(1).getPort());
+        assertEquals("::1", b.redisUris.get(2).getHost());
+        assertEquals("pw", new String(b.redisUris.get(1).getCredentialsProvider().resolveCredentials().block()
+                .getPassword()));
+        assertTrue(b.redisUris.get(2).isSsl());
+        assertEquals(Duration.ofMillis(250), b.topologyRefreshPeriod);
+        assertEquals("cluster[redis-0:7000,10.0.0.2:7001,::1:7002]", b.endpoint());
+    }
+
+    @Test
+    void malformedClusterSettingsAreNamed() {
+        assertEquals("REDIS_CLUSTER_NODES must be a comma-separated list of host:port (or redis:// URIs), e.g."
+                + " redis-0:6379,redis-1:6379; entry 2 has no port between 1 and 65535: 'b:http'",
+                failure(Map.of("REDIS_CLUSTER_NODES", "a:1,b:http")));
+        assertTrue(failure(Map.of("REDIS_CLUSTER_NODES", "a:1,,b:2")).contains("entry 2 is empty"));
+        assertTrue(failure(Map.of("REDIS_CLUSTER_NODES", "just-a-host")).contains("entry 1 is 'just-a-host'"));
+        assertEquals("REDIS_CLUSTER_NODES and REDIS_URL are both set: set REDIS_CLUSTER_NODES for a Redis Cluster, or"
+                + " the other for one server",
+                failure(Map.of("REDIS_CLUSTER_NODES", "a:1", "REDIS_URL", "redis://b:2")));
+        assertTrue(failure(Map.of("REDIS_CLUSTER_NODES", "a:1", "REDIS_DB", "2")).startsWith("REDIS_DB is set with"
+                + " REDIS_CLUSTER_NODES"));
+        assertTrue(failure(Map.of("REDIS_CLUSTER_NODES", "a:1", "NEARCACHE_TOPOLOGY_REFRESH_PERIOD", "soon"))
+                .startsWith("NEARCACHE_TOPOLOGY_REFRESH_PERIOD must be a duration"));
+        String withPassword = failure(Map.of("REDIS_CLUSTER_NODES", "redis://:topsecret@a:1,ftp://b"));
+        assertTrue(withPassword.startsWith("REDIS_CLUSTER_NODES entry 2 must look like redis://"), withPassword);
+        assertFalse(withPassword.contains("topsecret"), withPassword);
+    }
+
+    @Test
+    void clusterBuilderSettingsAreValidated() {
+        assertEquals("2 Redis URIs given for a standalone server: call cluster(true) if they are nodes of a Redis"
+                + " Cluster, else give one", assertThrows(NearCacheConfigurationException.class,
+                () -> NearCache.builder().redisUris("redis://a:1", "redis://b:2").build()).getMessage());
+        assertEquals("a Redis Cluster has only database 0, but the URI of a:1 names database 3", assertThrows(
+                NearCacheConfigurationException.class,
+                () -> NearCache.builder().redisUris("redis://a:1/3").cluster(true).build()).getMessage());
+        assertEquals("redisUris[1] must look like redis://[[user]:password@]host[:port][/database] or rediss://...;"
+                + " its scheme is 'http'", assertThrows(NearCacheConfigurationException.class,
+                () -> NearCache.builder().redisUris("redis://a:1", "http://b")).getMessage());
+        assertEquals("redisUris must name at least one node", assertThrows(NearCacheConfigurationException.class,
+                () -> NearCache.builder().redisUris()).getMessage());
+        assertEquals("topologyRefreshPeriod must be between 1 ms and PT1H, got PT2H", assertThrows(
+                NearCacheConfigurationException.class,
+                () -> NearCache.builder().topologyRefreshPeriod(Duration.ofHours(2))).getMessage());
     }
 }

@@ -10,9 +10,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the demo service, or with the argument {@code load} the load mode. Configured only by environment variables:
- * {@code REDIS_URL} (or {@code REDIS_HOST}...) and {@code NEARCACHE_*} for the cache, {@code PORT},
- * {@code CATALOG_DELAY_MS} and {@code INSTANCE_NAME} for the service, {@code LOAD_*} for the load mode. Without
- * {@code REDIS_URL} or {@code REDIS_HOST} it starts an embedded Redis and says so.
+ * {@code REDIS_URL} (or {@code REDIS_HOST}..., or {@code REDIS_CLUSTER_NODES}) and {@code NEARCACHE_*} for the
+ * cache, {@code PORT}, {@code CATALOG_DELAY_MS} and {@code INSTANCE_NAME} for the service, {@code LOAD_*} for the
+ * load mode. Without {@code REDIS_URL}, {@code REDIS_HOST} or {@code REDIS_CLUSTER_NODES} it starts an embedded Redis and says so.
  */
 public final class DemoMain {
     private DemoMain() {
@@ -21,7 +21,8 @@ public final class DemoMain {
     public static void main(String[] args) throws Exception {
         Map<String, String> env = new HashMap<>(System.getenv());
         RedisServer embedded = null;
-        if (isBlank(env.get("REDIS_URL")) && isBlank(env.get("REDIS_HOST"))) {
+        if (isBlank(env.get("REDIS_URL")) && isBlank(env.get("REDIS_HOST"))
+                && isBlank(env.get("REDIS_CLUSTER_NODES"))) {
             embedded = RedisServers.builder().source(RedisSource.EMBEDDED).start();
             env.put("REDIS_URL", embedded.uri());
             System.out.println("REDIS_URL is not set: started an embedded Redis " + embedded.version() + " at "

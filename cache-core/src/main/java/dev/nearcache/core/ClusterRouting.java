@@ -1,0 +1,353 @@
+package dev.nearcache.core;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+
+/**
+ * A Redis Cluster: one {@link NodeShard} per master (its data connections redirect their tracking to its own
+ * invalidation connection), a slot table that sends each key's read to the shard of the master serving its slot,
+ * and one Lettuce cluster connection for writes, for the topology, and for reads that meet a redirection.
+ *
+ * <p><b>Topology.</b> Lettuce refreshes the topology periodically and adaptively (on {@code MOVED}, {@code ASK} and
+ * reconnects of its own connection); every change it reports, a tick of our own at the same period, a read that
+ * meets {@code MOVED}, and a shard losing a connection make the single topology thread look at Lettuce's view
+ * again ({@link #apply}). When the slot-to-master map differs from the table in use, the new table is put in place,
+ * shards are created for new masters and closed for masters that left, and the whole cache is flushed: a key's
+ * tracking lives on the node that served its read, and after a move its writes go elsewhere (see
+ * {@link CoherenceGuard}). Entries are not flushed per node: the cache does not record which node served an entry,
+ * and a move is rare enough that refilling is cheaper than the bookkeeping on every store.
+ *
+ * <p><b>Redirections.</b> A read answered with {@code MOVED}, {@code ASK} or {@code TRYAGAIN} (a slot moved or in
+ * the middle of a migration) is read again through the cluster connection, which follows redirections, and is
+ * returned but not cached; {@code MOVED} also asks for a topology refresh. A read whose shard was closed while it
+ * waited (its master left) is routed again. Slots no shard serves (a master that could not be reached) are read
+ * through the cluster connection, uncached, until a shard for them exists.
+ */
+final class ClusterRouting<K, V> implements Routing<K, V> {
+    private static final Logger log = LoggerFactory.getLogger(ClusterRouting.class);
+
+    private final TrackingNearCache<K, V> cache;
+    private final NearCacheBuilder<K, V> builder;
+    private final RedisCodec<K, V> codec;
+    private final ClientResources resources;
+    private final RedisURI seed;
+    private final String endpoint;
+    private final long commandTimeoutNanos;
+    private final RedisClusterClient client;
+    private final StatefulRedisClusterConnection<K, V> connection;
+    private final ScheduledExecutorService topologyThread;
+    private final Disposable topologyEvents;
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+
+    /** Shard of each slot's master; null where none could be connected. Replaced whole, never changed. */
+    private volatile NodeShard<K, V>[] table;
+    /** Shards by node id and address; only the topology thread (or the constructor) changes it. */
+    private final Map<String, NodeShard<K, V>> shards = new HashMap<>();
+    private volatile List<NodeShard<K, V>> allShards = List.of();
+    private volatile boolean closed;
+
+    ClusterRouting(TrackingNearCache<K, V> cache, NearCacheBuilder<K, V> b, ClientResources resources) {
+        this.cache = cache;
+        this.builder = b;
+        this.codec = b.codec();
+        this.resources = resources;
+        this.seed = b.redisUris.get(0);
+        this.endpoint = b.endpoint();
+        this.commandTimeoutNanos = b.commandTimeout.toNanos();
+        List<RedisURI> seeds = b.redisUris.stream()
+                .map(u -> RedisURI.builder(u).withClientName("nearcache-writer").withTimeout(b.commandTimeout).build())
+                .toList();
+        this.client = RedisClusterClient.create(resources, seeds);
+        client.setOptions(ClusterClientOptions.builder()
+                .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(b.topologyRefreshPeriod) // adaptive triggers are on by default
+                        .adaptiveRefreshTriggersTimeout(b.topologyRefreshPeriod)
+                        .build())
+                .build());
+        this.topologyThread = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "nearcache-topology");
+            t.setDaemon(true);
+            return t;
+        });
+        StatefulRedisClusterConnection<K, V> built = null;
+        Disposable subscription = null;
+        try {
+            built = client.connect(codec);
+            this.connection = built;
+            apply("start");
+            subscription = resources.eventBus().get()
+                    .filter(ClusterTopologyChangedEvent.class::isInstance)
+                    .subscribe(event -> topologyThread.execute(() -> apply("topology change reported by Lettuce")));
+            this.topologyEvents = subscription;
+            long period = b.topologyRefreshPeriod.toNanos();
+            topologyThread.scheduleWithFixedDelay(() -> apply("periodic check"), period, period,
+                    TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            closed = true;
+            if (subscription != null) {
+                subscription.dispose();
+            }
+            topologyThread.shutdownNow();
+            shards.values().forEach(NodeShard::close);
+            if (built != null) {
+                built.close();
+            }
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            throw e;
+        }
+        log.info("near cache routes {} slots to {} masters of {}", SlotHash.SLOT_COUNT, shards.size(), endpoint);
+    }
+
+    // ---- topology ---------------------------------------------------------------------------------------------
+
+    /**
+     * Brings the table in line with Lettuce's current view: creates shards for masters that serve slots and have
+     * none, puts the new table in place and flushes if any slot changed master, closes shards of masters that no
+     * longer serve slots. Runs on the topology thread (or in the constructor, before that thread starts).
+     */
+    private void apply(String why) {
+        if (closed) {
+            return;
+        }
+        try {
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            NodeShard<K, V>[] next = new NodeShard[SlotHash.SLOT_COUNT];
+            Set<NodeShard<K, V>> used = new HashSet<>();
+            for (RedisClusterNode node : client.getPartitions()) {
+                if (!node.getRole().isUpstream() || node.hasNoSlots() || node.getUri() == null) {
+                    continue;
+                }
+                NodeShard<K, V> shard = shardFor(node);
+                if (shard == null) {
+                    continue;
+                }
+                used.add(shard);
+                for (int slot : node.getSlots()) {
+                    next[slot] = shard;
+                }
+            }
+            NodeShard<K, V>[] current = table;
+            if (current == null || !Arrays.equals(current, next)) {
+                table = next;
+                allShards = List.copyOf(used);
+                if (current != null) {
+                    // rule 3 for a cluster: keys of moved slots were tracked on nodes that no longer get their writes
+                    cache.flush(FlushReason.TOPOLOGY_CHANGED);
+                    log.info("cluster topology changed ({}): {} masters now serve the slots", why, used.size());
+                }
+            }
+            retireUnused(used);
+        } catch (RuntimeException e) {
+            log.warn("could not apply the cluster topology ({}): {}", why, e.toString());
+        }
+    }
+
+    private NodeShard<K, V> shardFor(RedisClusterNode node) {
+        RedisURI address = node.getUri();
+        String key = node.getNodeId() + "@" + address.getHost() + ":" + address.getPort();
+        NodeShard<K, V> shard = shards.get(key);
+        if (shard != null) {
+            return shard;
+        }
+        RedisURI uri = RedisURI.builder(seed).withHost(address.getHost()).withPort(address.getPort()).build();
+        try {
+            shard = new NodeShard<>(cache, builder, uri, resources, true, s -> requestRefresh());
+        } catch (RuntimeException e) {
+            log.warn("could not connect to cluster master {}:{}; its slots are read uncached until it can be: {}",
+                    address.getHost(), address.getPort(), e.toString());
+            return null;
+        }
+        shards.put(key, shard);
+        log.info("near cache connected to cluster master {}", shard.endpoint());
+        return shard;
+    }
+
+    private void retireUnused(Set<NodeShard<K, V>> used) {
+        List<NodeShard<K, V>> retired = new ArrayList<>();
+        shards.values().removeIf(shard -> {
+            if (used.contains(shard)) {
+                return false;
+            }
+            retired.add(shard);
+            return true;
+        });
+        for (NodeShard<K, V> shard : retired) {
+            log.info("cluster master {} no longer serves slots; its connections are closed", shard.endpoint());
+            shard.close(); // its waiting reads fail and are routed again (see recover)
+        }
+    }
+
+    /** Asks Lettuce for a fresh view and applies it; at most one such request waits at a time. */
+    private void requestRefresh() {
+        if (closed || !refreshQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            topologyThread.execute(() -> {
+                refreshQueued.set(false);
+                try {
+                    client.refreshPartitionsAsync().toCompletableFuture()
+                            .get(commandTimeoutNanos * 2, TimeUnit.NANOSECONDS);
+                } catch (Exception e) {
+                    log.debug("cluster topology refresh failed: {}", e.toString());
+                }
+                apply("refresh requested");
+            });
+        } catch (RuntimeException e) {
+            refreshQueued.set(false); // closing
+        }
+    }
+
+    // ---- reads ------------------------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<V> load(K key) {
+        return load(key, System.nanoTime() + commandTimeoutNanos);
+    }
+
+    private CompletableFuture<V> load(K key, long deadline) {
+        NodeShard<K, V> shard = table[SlotHash.getSlot(codec.encodeKey(key))];
+        if (shard == null) {
+            return uncached(key);
+        }
+        return shard.load(key).exceptionallyCompose(failure -> recover(key, shard, failure, deadline));
+    }
+
+    private CompletionStage<V> recover(K key, NodeShard<K, V> shard, Throwable failure, long deadline) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String message = cause.getMessage();
+        if (cause instanceof RedisCommandExecutionException && message != null) {
+            if (message.startsWith("MOVED ")) {
+                requestRefresh();
+                return uncached(key);
+            }
+            if (message.startsWith("ASK ") || message.startsWith("TRYAGAIN")) {
+                return uncached(key); // the slot is being migrated
+            }
+        }
+        if (shard.isClosed() && !closed && System.nanoTime() < deadline) {
+            return load(key, deadline); // its master left while the read waited
+        }
+        return CompletableFuture.failedFuture(cause);
+    }
+
+    /** A read through the cluster connection, which follows MOVED and ASK; never stored (it is not tracked). */
+    private CompletableFuture<V> uncached(K key) {
+        return connection.async().get(key).toCompletableFuture();
+    }
+
+    @Override
+    public CompletableFuture<Map<K, V>> loadAll(Collection<? extends K> keys) {
+        Map<Object, K> distinct = new LinkedHashMap<>();
+        for (K key : keys) {
+            distinct.putIfAbsent(TrackingNearCache.idOf(key), key);
+        }
+        List<CompletableFuture<V>> futures = new ArrayList<>(distinct.size());
+        for (K key : distinct.values()) {
+            futures.add(load(key));
+        }
+        return CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
+            Map<K, V> result = new LinkedHashMap<>(distinct.size() * 2);
+            int i = 0;
+            for (K key : distinct.values()) {
+                result.put(key, futures.get(i++).join());
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public void detach(K key) {
+        for (NodeShard<K, V> shard : allShards) {
+            shard.detach(key);
+        }
+    }
+
+    // ---- writes -------------------------------------------------------------------------------------------------
+
+    @Override
+    public void set(K key, V value, Duration ttl) {
+        if (ttl == null) {
+            connection.sync().set(key, value);
+        } else {
+            connection.sync().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // DEL's varargs of K
+    public void delete(K key) {
+        connection.sync().del(key);
+    }
+
+    // ---- state ----------------------------------------------------------------------------------------------------
+
+    @Override
+    public boolean invalidationsReady() {
+        NodeShard<K, V>[] current = table;
+        for (NodeShard<K, V> shard : current) {
+            if (shard == null || !shard.invalidationsReady()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** The masters' host:port the table routes to now (for tests and logs). */
+    List<String> masters() {
+        return allShards.stream().map(NodeShard::endpoint).sorted().toList();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        topologyEvents.dispose();
+        topologyThread.shutdownNow();
+        try {
+            topologyThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shards.values().forEach(NodeShard::close);
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,221 @@
+package dev.nearcache.core;
+
+import dev.nearcache.invalidation.InvalidationHandler;
+import dev.nearcache.invalidation.InvalidationListener;
+import dev.nearcache.loader.BatchObserver;
+import dev.nearcache.loader.BatchingLoader;
+import dev.nearcache.loader.DataConnection;
+import dev.nearcache.loader.DataConnectionListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TrackingArgs;
+import io.lettuce.core.api.push.PushListener;
+import io.lettuce.core.resource.ClientResources;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Redis node as the cache uses it: the batching loader whose data connections read from it, the invalidation
+ * listener connected to it, and the tracking state ({@link CoherenceGuard.Node}) that ties the two together. A
+ * standalone cache has one; over a cluster there is one per master, because client ids and tracking tables are
+ * per node and a data connection may only redirect to a client on its own node.
+ *
+ * <p>Every event of the node's connections is turned into the cache's rule 3 and 4 actions here; the cache
+ * itself ({@link TrackingNearCache}) does the storing, evicting and flushing. After {@link #close()} the shard's
+ * events are ignored: a retired node's connections closing is not news.
+ */
+final class NodeShard<K, V> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeShard.class);
+
+    /** Hears about trouble on the node's connections, to look at the topology again (cluster). */
+    interface Troubles {
+        void connectionLost(NodeShard<?, ?> shard);
+    }
+
+    private final TrackingNearCache<K, V> cache;
+    private final String endpoint;
+    private final CoherenceGuard.Node tracking;
+    private final Troubles troubles;
+    private final BatchingLoader<K, V> loader;
+    private final InvalidationListener<K> listener;
+    private final AtomicLong readies = new AtomicLong();
+    private volatile boolean closed;
+
+    /**
+     * Connects the node's data connections and its invalidation connection (and waits for the latter).
+     *
+     * @throws RuntimeException from Lettuce if the node cannot be reached; nothing is left open then
+     */
+    NodeShard(TrackingNearCache<K, V> cache, NearCacheBuilder<K, V> b, RedisURI uri, ClientResources resources,
+              boolean cluster, Troubles troubles) {
+        this.cache = cache;
+        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        this.tracking = new CoherenceGuard.Node(b.connections);
+        this.troubles = troubles;
+        BatchingLoader<K, V> builtLoader = null;
+        try {
+            builtLoader = BatchingLoader.builder().codec(b.codec()).redisUri(uri).clientResources(resources)
+                    .connections(b.connections).maxBatchSize(b.batchSize).commandTimeout(b.commandTimeout)
+                    .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents()).build();
+            this.loader = builtLoader;
+            for (DataConnection<K, V> connection : loader.connections()) {
+                connection.commands().addListener(redirBrokenListener());
+            }
+            this.listener = InvalidationListener.builder().keyCodec(b.codec()).redisUri(uri)
+                    .clientResources(resources).heartbeatInterval(b.heartbeatInterval)
+                    .heartbeatTimeout(b.effectiveHeartbeatTimeout()).reconnectDebounce(b.reconnectDebounce)
+                    .connectTimeout(b.commandTimeout.multipliedBy(5)).handler(new Invalidations()).build();
+        } catch (RuntimeException e) {
+            closed = true;
+            if (builtLoader != null) {
+                builtLoader.close();
+            }
+            throw e;
+        }
+    }
+
+    String endpoint() {
+        return endpoint;
+    }
+
+    CompletableFuture<V> load(K key) {
+        return loader.load(key);
+    }
+
+    BatchingLoader<K, V> loader() {
+        return loader;
+    }
+
+    void detach(K key) {
+        loader.detach(key);
+    }
+
+    boolean invalidationsReady() {
+        return !closed && listener.isReady();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---- batches (rules 1 and 2, through the guard) -----------------------------------------------------------
+
+    private final class Observer implements BatchObserver<K, V> {
+        @Override
+        public Object beforeSend(DataConnection<K, V> connection, List<K> keys) {
+            return cache.beforeSend(tracking, connection, keys);
+        }
+
+        @Override
+        public void onReply(Object context, List<K> keys, List<V> values, Throwable failure) {
+            cache.onReply(context, keys, values, failure);
+        }
+    }
+
+    // ---- connection events (rules 3 and 4) --------------------------------------------------------------------
+
+    private final class DataConnectionEvents implements DataConnectionListener<K, V> {
+        /**
+         * Rule 4: re-register before anything else is sent. Runs inside Lettuce's activation, before it replays
+         * buffered commands, so tracking is on for every read that follows; rule 1 still refuses to store the
+         * replies of reads sent before the TRACKING reply confirmed it.
+         */
+        @Override
+        public void activated(DataConnection<K, V> connection) {
+            enableTracking(connection);
+        }
+
+        /** Rule 3: a data connection dropped, and its tracking is gone server-side. */
+        @Override
+        public void deactivated(DataConnection<K, V> connection) {
+            tracking.trackingLost(connection.index());
+            if (!closed) {
+                cache.flush(FlushReason.DATA_CONNECTION_LOST);
+                troubles.connectionLost(NodeShard.this);
+            }
+        }
+    }
+
+    private void enableTracking(DataConnection<K, V> connection) {
+        long id = tracking.redirectId();
+        if (id < 0) {
+            return; // no invalidation connection: nothing may be cached until ready(id) enables tracking
+        }
+        long generation = connection.generation();
+        var commands = connection.commands().async();
+        commands.clientTracking(TrackingArgs.Builder.enabled(false)); // may be on with an old redirect id
+        commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id)).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                tracking.trackingConfirmed(connection, generation, id);
+            } else if (!closed) {
+                log.warn("CLIENT TRACKING ON REDIRECT {} failed on data connection {} to {}: {}", id,
+                        connection.index(), endpoint, failure.toString());
+            }
+        });
+    }
+
+    private PushListener redirBrokenListener() {
+        return message -> {
+            if ("tracking-redir-broken".equals(message.getType()) && !closed) {
+                // Rule 3: the redirect target is gone, invalidations for this connection's keys are dropped
+                cache.flush(FlushReason.TRACKING_REDIR_BROKEN);
+            }
+        };
+    }
+
+    private final class Invalidations implements InvalidationHandler<K> {
+        @Override
+        public void invalidated(List<K> keys) {
+            cache.invalidated(keys); // rule 2: kills the token of a read still in flight
+        }
+
+        /** Rule 3: a NULL invalidation (FLUSHALL, FLUSHDB). */
+        @Override
+        public void flushed(String reason) {
+            cache.flush(FlushReason.FLUSH_COMMAND);
+        }
+
+        /** Rule 3: the invalidation connection dropped or its heartbeat (rule 5) timed out. */
+        @Override
+        public void lost(String reason) {
+            tracking.redirectTo(-1); // degraded: this node's reads go to Redis, nothing of them is cached
+            if (!closed) {
+                cache.flush(FlushReason.INVALIDATION_CONNECTION_LOST);
+                troubles.connectionLost(NodeShard.this);
+            }
+        }
+
+        /** Rule 3: a change of the redirect id; then tracking is enabled again on every data connection. */
+        @Override
+        public void ready(long clientId) {
+            if (readies.incrementAndGet() > 1) {
+                log.info("near cache invalidations from {} are back; caching resumes", endpoint);
+                cache.invalidationsBack();
+            }
+            tracking.redirectTo(clientId);
+            cache.flush(FlushReason.REDIRECT_CHANGED);
+            for (DataConnection<K, V> connection : loader.connections()) {
+                if (connection.isOpen()) {
+                    enableTracking(connection);
+                }
+            }
+        }
+    }
+
+    /** Closes the node's connections; pending loads fail with {@link IllegalStateException}. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        if (listener != null) {
+            listener.close();
+        }
+        loader.close();
+    }
+
+    @Override
+    public String toString() {
+        return "NodeShard[" + endpoint + (closed ? ", closed" : "") + "]";
+    }
+}

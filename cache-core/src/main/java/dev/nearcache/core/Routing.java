@@ -1,0 +1,38 @@
+package dev.nearcache.core;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the cache's reads and writes go: one node ({@link StandaloneRouting}) or the masters of a Redis Cluster
+ * ({@link ClusterRouting}). Reads go through the node shards' batching loaders, so that what they return can be
+ * stored under the coherence rules; writes go through a plain Lettuce connection. Thread-safe.
+ */
+interface Routing<K, V> extends AutoCloseable {
+
+    /** Reads one key; the future fails with the cause (a Lettuce exception) if Redis cannot answer. */
+    CompletableFuture<V> load(K key);
+
+    /** Reads several distinct keys; the future fails if any of them cannot be read. */
+    CompletableFuture<Map<K, V>> loadAll(Collection<? extends K> keys);
+
+    /** Makes later reads of {@code key} send a request of their own (after a write or an invalidation). */
+    void detach(K key);
+
+    /** {@code SET key value [PX ttl]}; {@code ttl} may be null. Throws Lettuce's exception on failure. */
+    void set(K key, V value, Duration ttl);
+
+    /** {@code DEL key}. Throws Lettuce's exception on failure. */
+    void delete(K key);
+
+    /** Whether every node's invalidation connection is ready (so reads of every key may be cached). */
+    boolean invalidationsReady();
+
+    /** Host and port of the server, or of the cluster's seeds; never credentials. */
+    String endpoint();
+
+    @Override
+    void close();
+}

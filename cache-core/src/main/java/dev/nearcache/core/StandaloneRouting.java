@@ -1,0 +1,93 @@
+package dev.nearcache.core;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** One Redis server: one {@link NodeShard} for reads, one connection ({@code nearcache-writer}) for writes. */
+final class StandaloneRouting<K, V> implements Routing<K, V> {
+    private final String endpoint;
+    private final NodeShard<K, V> shard;
+    private final RedisClient writeClient;
+    private final StatefulRedisConnection<K, V> writer;
+
+    StandaloneRouting(TrackingNearCache<K, V> cache, NearCacheBuilder<K, V> b, ClientResources resources) {
+        RedisURI uri = b.redisUris.get(0);
+        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        NodeShard<K, V> builtShard = null;
+        RedisClient builtClient = null;
+        try {
+            builtShard = new NodeShard<>(cache, b, uri, resources, false, shard -> { });
+            builtClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
+                    .withTimeout(b.commandTimeout).build());
+            builtClient.setOptions(ClientOptions.builder()
+                    .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout)).build());
+            this.writer = builtClient.connect(b.codec());
+        } catch (RuntimeException e) {
+            if (builtShard != null) {
+                builtShard.close();
+            }
+            if (builtClient != null) {
+                builtClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            throw e;
+        }
+        this.shard = builtShard;
+        this.writeClient = builtClient;
+    }
+
+    @Override
+    public CompletableFuture<V> load(K key) {
+        return shard.load(key);
+    }
+
+    @Override
+    public CompletableFuture<Map<K, V>> loadAll(Collection<? extends K> keys) {
+        return shard.loader().loadAll(keys);
+    }
+
+    @Override
+    public void detach(K key) {
+        shard.detach(key);
+    }
+
+    @Override
+    public void set(K key, V value, Duration ttl) {
+        if (ttl == null) {
+            writer.sync().set(key, value);
+        } else {
+            writer.sync().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // DEL's varargs of K
+    public void delete(K key) {
+        writer.sync().del(key);
+    }
+
+    @Override
+    public boolean invalidationsReady() {
+        return shard.invalidationsReady();
+    }
+
+    @Override
+    public String endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void close() {
+        shard.close();
+        writer.close();
+        writeClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

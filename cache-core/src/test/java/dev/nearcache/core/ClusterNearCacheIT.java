@@ -1,0 +1,373 @@
+package dev.nearcache.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nearcache.testkit.ClusterNode;
+import dev.nearcache.testkit.RedisCluster;
+import dev.nearcache.testkit.RedisExtension;
+import dev.nearcache.testkit.RedisServer;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The near cache over a real local Redis Cluster of 3 masters with a replica each: every master is used and
+ * invalidates, and the cache stays coherent through a failover, a slot migration under load, and a new master.
+ * The tests share one cluster and look up its roles afresh, since a failover or a migration changes them.
+ */
+class ClusterNearCacheIT {
+    private static final Logger log = LoggerFactory.getLogger(ClusterNearCacheIT.class);
+    static final Duration REFRESH = Duration.ofMillis(300);
+    static final Duration INTERVAL = Duration.ofMillis(250);
+    static final Duration TIMEOUT = Duration.ofMillis(500);
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.cluster(3, 1);
+
+    private static RedisClusterClient otherClient;
+    private static StatefulRedisClusterConnection<String, String> other;
+
+    @BeforeAll
+    static void connectAnotherClient() {
+        otherClient = anotherClient(redis.cluster());
+        other = otherClient.connect();
+    }
+
+    @AfterAll
+    static void closeAnotherClient() {
+        otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    /** A plain Lettuce cluster client, as another service writing to the cluster would use. */
+    static RedisClusterClient anotherClient(RedisCluster cluster) {
+        RedisClusterClient client = RedisClusterClient.create(cluster.seedUris().stream().map(RedisURI::create)
+                .toList());
+        client.setOptions(ClusterClientOptions.builder().topologyRefreshOptions(ClusterTopologyRefreshOptions
+                .builder().enablePeriodicRefresh(Duration.ofMillis(200)).build())
+                .build());
+        return client;
+    }
+
+    static NearCacheBuilder<String, String> clusterCache(RedisCluster cluster) {
+        return NearCache.builder().redisUris(cluster.seedUris().toArray(new String[0])).cluster(true)
+                .topologyRefreshPeriod(REFRESH).heartbeatInterval(INTERVAL).heartbeatTimeout(TIMEOUT)
+                .reconnectDebounce(Duration.ofMillis(200)).commandTimeout(Duration.ofSeconds(1));
+    }
+
+    /** {@code count} keys named {@code prefix<i>} whose slots the master serves. */
+    static List<String> keysOn(ClusterNode master, String prefix, int count) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < count; i++) {
+            String key = prefix + i;
+            if (serves(master, SlotHash.getSlot(key))) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    static boolean serves(ClusterNode master, int slot) {
+        for (String range : master.slotRanges()) {
+            int dash = range.indexOf('-');
+            int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+            int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1));
+            if (slot >= from && slot <= to) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static ClusterRouting<?, ?> routing(NearCache<?, ?> cache) {
+        return (ClusterRouting<?, ?>) ((TrackingNearCache<?, ?>) cache).routing();
+    }
+
+    static List<String> endpoints(List<ClusterNode> nodes) {
+        return nodes.stream().map(n -> n.host() + ":" + n.port()).sorted().toList();
+    }
+
+    @Test
+    void readsWritesAndInvalidationsOnEveryMaster() {
+        RedisCluster cluster = redis.cluster();
+        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+            assertEquals(endpoints(cluster.masters()), routing(cache).masters());
+            assertTrue(cache.stats().invalidationConnectionHealthy(), cache.stats().toString());
+            RedisAdvancedClusterCommands<String, String> redisCommands = other.sync();
+            for (ClusterNode master : cluster.masters()) {
+                List<String> keys = keysOn(master, "every:" + master.port() + ":", 3);
+                String key = keys.get(0);
+                redisCommands.set(key, "v1");
+                assertEquals("v1", cache.get(key));
+                long hits = cache.stats().hits();
+                assertEquals("v1", cache.get(key));
+                assertEquals(hits + 1, cache.stats().hits(), "the second read of " + key + " is local");
+
+                // another client's write on that master reaches us through that master's invalidation connection
+                redisCommands.set(key, "v2");
+                await("invalidation from " + master.port()).atMost(Duration.ofSeconds(2))
+                        .until(() -> "v2".equals(cache.get(key)));
+
+                // own writes, read back at once
+                cache.set(key, "v3");
+                assertEquals("v3", cache.get(key));
+                assertEquals("v3", redisCommands.get(key));
+                cache.delete(key);
+                assertNull(cache.get(key));
+
+                // an absent key is cached as absent and its creation is reported
+                String absent = keys.get(1);
+                redisCommands.del(absent);
+                assertNull(cache.get(absent));
+                assertNull(cache.get(absent));
+                redisCommands.set(absent, "created");
+                await("creation on " + master.port()).atMost(Duration.ofSeconds(2))
+                        .until(() -> "created".equals(cache.get(absent)));
+
+                // several keys of one master, across slots, in one call
+                Map<String, String> expected = new HashMap<>();
+                for (String k : keysOn(master, "multi:" + master.port() + ":", 20)) {
+                    redisCommands.set(k, "m-" + k);
+                    expected.put(k, "m-" + k);
+                }
+                assertEquals(expected, cache.getAll(expected.keySet()));
+                assertEquals(expected, cache.getAll(expected.keySet()));
+            }
+            // the data connections of every master redirect to that master's own invalidation connection
+            for (ClusterNode master : cluster.masters()) {
+                RedisServer server = master.server().orElseThrow();
+                long listenerId = Harness.clientId(server, Harness.LISTENER);
+                for (int d = 0; d < 2; d++) {
+                    String line = Harness.clientLine(server, Harness.data(d));
+                    assertTrue(line.contains(" flags=t") && line.contains(" redir=" + listenerId + " "),
+                            "data connection " + d + " on " + master.port() + " redirects to " + listenerId + ": "
+                                    + line);
+                }
+            }
+            assertEquals(0, cache.stats().flushes().getOrDefault("topology-changed", 0L));
+        }
+    }
+
+    @Test
+    void failoverOfAMasterLeavesTheCacheCoherent() {
+        RedisCluster cluster = redis.cluster();
+        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+            ClusterNode victim = cluster.masters().get(0);
+            List<String> keys = keysOn(victim, "failover:", 30);
+            for (String key : keys) {
+                other.sync().set(key, "before");
+            }
+            for (String key : keys) {
+                assertEquals("before", cache.get(key));
+            }
+            RedisServer server = victim.server().orElseThrow();
+            server.kill();
+            // a replica takes over the victim's slots
+            await("a replica to take over").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> cluster.masters().stream().anyMatch(m -> m.port() != victim.port()
+                            && serves(m, SlotHash.getSlot(keys.get(0)))));
+            ClusterNode promoted = cluster.masters().stream()
+                    .filter(m -> serves(m, SlotHash.getSlot(keys.get(0)))).findFirst().orElseThrow();
+            await("writes to the promoted master").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> {
+                        for (String key : keys) {
+                            other.sync().set(key, "after");
+                        }
+                        return true;
+                    });
+            // the cache follows: a shard for the promoted master, and no value from before the failover
+            await("the cache to route to " + promoted.port()).atMost(Duration.ofSeconds(5))
+                    .until(() -> routing(cache).masters().contains(promoted.host() + ":" + promoted.port()));
+            await("coherent after the failover").atMost(Duration.ofSeconds(5)).ignoreExceptions()
+                    .until(() -> keys.stream().allMatch(k -> "after".equals(cache.get(k))));
+            assertTrue(cache.stats().flushes().get("topology-changed") > 0, cache.stats().toString());
+            // and it caches and invalidates on the promoted master
+            await("invalidations ready everywhere").atMost(Duration.ofSeconds(5))
+                    .until(() -> cache.stats().invalidationConnectionHealthy());
+            String key = keys.get(0);
+            assertEquals("after", cache.get(key));
+            long hits = cache.stats().hits();
+            await("a hit on the promoted master").atMost(Duration.ofSeconds(2))
+                    .until(() -> "after".equals(cache.get(key)) && cache.stats().hits() > hits);
+            other.sync().set(key, "later");
+            await("invalidation from the promoted master").atMost(Duration.ofSeconds(2))
+                    .until(() -> "later".equals(cache.get(key)));
+
+            // the old master comes back as a replica; the cluster settles for the next tests
+            server.start();
+            cluster.awaitHealthy(Duration.ofSeconds(60));
+            assertEquals(endpoints(cluster.masters()), routing(cache).masters());
+        }
+    }
+
+    @Test
+    void slotMigrationUnderLoadStaysCoherent() throws Exception {
+        RedisCluster cluster = redis.cluster();
+        String tag = "{migrating}";
+        int slot = SlotHash.getSlot(tag);
+        List<String> present = new ArrayList<>();
+        List<String> absent = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            present.add(tag + "p" + i);
+            absent.add(tag + "a" + i);
+        }
+        List<String> all = new ArrayList<>(present);
+        all.addAll(absent);
+        for (String key : present) {
+            other.sync().set(key, "initial");
+        }
+        for (String key : absent) {
+            other.sync().del(key);
+        }
+        ClusterNode source = cluster.masters().stream().filter(m -> serves(m, slot)).findFirst().orElseThrow();
+        ClusterNode target = cluster.masters().stream().filter(m -> !serves(m, slot)).findFirst().orElseThrow();
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong reads = new AtomicLong();
+        AtomicLong failedReads = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+            for (String key : all) {
+                cache.get(key); // cached, the absent ones as absent
+            }
+            for (int r = 0; r < 3; r++) {
+                threads.add(Load.start("reader-" + r, running, () -> {
+                    try {
+                        cache.get(all.get(ThreadLocalRandom.current().nextInt(all.size())));
+                        reads.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failedReads.incrementAndGet();
+                    }
+                }));
+            }
+            threads.add(Load.start("writer", running, () -> {
+                String key = present.get(ThreadLocalRandom.current().nextInt(present.size()));
+                try {
+                    other.sync().set(key, "w" + writes.incrementAndGet());
+                } catch (RuntimeException e) {
+                    // a redirection Lettuce could not follow mid-migration; Redis decides what is there
+                }
+                Load.pause(2);
+            }));
+            // between the batches of MIGRATE the slot is half moved: keys on both nodes, reads meet ASK/TRYAGAIN
+            cluster.migrateSlot(slot, target.id(), () -> Load.pause(50));
+            // the keys that were absent are created on the new owner, which never tracked our reads of them
+            for (String key : absent) {
+                other.sync().set(key, "created-after-move");
+            }
+            Load.pause(300);
+            running.set(false);
+            for (Thread thread : threads) {
+                thread.join(10_000);
+            }
+            await("coherent after the migration").atMost(REFRESH.plus(INTERVAL).plus(TIMEOUT).multipliedBy(3))
+                    .until(() -> staleKeys(cache, all).isEmpty());
+            log.info("migration of slot {} from {} to {}: {} reads ({} failed), {} writes, stats {}", slot,
+                    source.port(), target.port(), reads.get(), failedReads.get(), writes.get(), cache.stats());
+            assertTrue(cache.stats().flushes().get("topology-changed") > 0, cache.stats().toString());
+            assertTrue(reads.get() > 100, "the readers ran: " + reads.get());
+            // the moved keys are cached again, now tracked on the new owner
+            String key = present.get(0);
+            cache.get(key);
+            long hits = cache.stats().hits();
+            await("a hit after the move").atMost(Duration.ofSeconds(2))
+                    .until(() -> cache.get(key) != null && cache.stats().hits() > hits);
+            other.sync().set(key, "final");
+            await("invalidation from the new owner").atMost(Duration.ofSeconds(2))
+                    .until(() -> "final".equals(cache.get(key)));
+        } finally {
+            running.set(false);
+        }
+    }
+
+    @Test
+    void aNewMasterIsUsed() {
+        RedisCluster cluster = redis.cluster();
+        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+            ClusterNode added = cluster.addMaster();
+            String key = "{fresh}k";
+            int slot = SlotHash.getSlot(key);
+            other.sync().set(key, "old-home");
+            assertEquals("old-home", cache.get(key));
+            cluster.migrateSlot(slot, added.id());
+            String endpoint = added.host() + ":" + added.port();
+            await("the cache to route to the new master").atMost(Duration.ofSeconds(5))
+                    .until(() -> routing(cache).masters().contains(endpoint));
+            await("invalidations ready on the new master").atMost(Duration.ofSeconds(5))
+                    .until(() -> cache.stats().invalidationConnectionHealthy());
+            RedisServer server = added.server().orElseThrow();
+            long listenerId = Harness.clientId(server, Harness.LISTENER);
+            await("the other client to write to the new master").atMost(Duration.ofSeconds(10))
+                    .ignoreExceptions().until(() -> "OK".equals(other.sync().set(key, "new-home")));
+            await("the value from the new master").atMost(Duration.ofSeconds(2))
+                    .until(() -> "new-home".equals(cache.get(key)));
+            long hits = cache.stats().hits();
+            await("a hit served from the new master's read").atMost(Duration.ofSeconds(2))
+                    .until(() -> "new-home".equals(cache.get(key)) && cache.stats().hits() > hits);
+            String line = Harness.clientLine(server, Harness.data(0));
+            assertTrue(line.contains(" flags=t") && line.contains(" redir=" + listenerId + " "), line);
+            other.sync().set(key, "changed");
+            await("invalidation from the new master").atMost(Duration.ofSeconds(2))
+                    .until(() -> "changed".equals(cache.get(key)));
+        }
+    }
+
+    static List<String> staleKeys(NearCache<String, String> cache, List<String> keys) {
+        List<String> stale = new ArrayList<>();
+        for (String key : keys) {
+            String cached = cache.get(key);
+            String actual = other.sync().get(key);
+            if (!Objects.equals(cached, actual)) {
+                stale.add(key + " cache=" + cached + " redis=" + actual);
+            }
+        }
+        return stale;
+    }
+
+    /** Load threads for the tests. */
+    static final class Load {
+        private Load() {
+        }
+
+        static Thread start(String name, AtomicBoolean running, Runnable step) {
+            Thread thread = new Thread(() -> {
+                while (running.get()) {
+                    step.run();
+                }
+            }, "load-" + name);
+            thread.setDaemon(true);
+            thread.start();
+            return thread;
+        }
+
+        /** Paces load; never used to wait for a result. */
+        static void pause(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
