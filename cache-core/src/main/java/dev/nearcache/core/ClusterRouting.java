@@ -16,9 +16,9 @@ import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,8 +70,23 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     private final Disposable topologyEvents;
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
 
-    /** Shard of each slot's master; null where none could be connected. Replaced whole, never changed. */
+    /** Node id and address of each slot's master, as last applied; only the topology thread uses it. */
+    private String[] owners;
+    /** Shard of each slot's master; null where none is connected. Replaced whole, never changed. */
     private volatile NodeShard<K, V>[] table;
+    /** Slots their master is migrating away. Replaced whole, never changed. */
+    private volatile BitSet migrating = new BitSet();
+    private final NodeShard.Routes routes = new NodeShard.Routes() {
+        @Override
+        public boolean serves(NodeShard<?, ?> shard, Object key) {
+            return ClusterRouting.this.serves(shard, key);
+        }
+
+        @Override
+        public void connectionLost(NodeShard<?, ?> shard) {
+            requestRefresh();
+        }
+    };
     /** Shards by node id and address; only the topology thread (or the constructor) changes it. */
     private final Map<String, NodeShard<K, V>> shards = new HashMap<>();
     private volatile List<NodeShard<K, V>> allShards = List.of();
@@ -133,74 +148,125 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     // ---- topology ---------------------------------------------------------------------------------------------
 
     /**
-     * Brings the table in line with Lettuce's current view: creates shards for masters that serve slots and have
-     * none, puts the new table in place and flushes if any slot changed master, closes shards of masters that no
-     * longer serve slots. Runs on the topology thread (or in the constructor, before that thread starts).
+     * Brings the table in line with Lettuce's current view, in an order that keeps rule 1: when any slot has a new
+     * master, a table that routes it to that master's shard (or, while that shard is not connected yet, to nobody,
+     * so its reads are answered uncached) is put in place first, then everything is flushed; only then are shards
+     * connected for new masters and closed for masters that left. Then the masters are asked which slots they are
+     * migrating away, and a slot that started migrating flushes too (see {@link #checkMigrations}). Runs on the
+     * topology thread (or in the constructor, before that thread starts).
      */
     private void apply(String why) {
         if (closed) {
             return;
         }
         try {
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            NodeShard<K, V>[] next = new NodeShard[SlotHash.SLOT_COUNT];
-            Set<NodeShard<K, V>> used = new HashSet<>();
+            String[] next = new String[SlotHash.SLOT_COUNT];
+            Map<String, RedisClusterNode> masters = new LinkedHashMap<>();
             for (RedisClusterNode node : client.getPartitions()) {
                 if (!node.getRole().isUpstream() || node.hasNoSlots() || node.getUri() == null) {
                     continue;
                 }
-                NodeShard<K, V> shard = shardFor(node);
-                if (shard == null) {
-                    continue;
-                }
-                used.add(shard);
+                String key = node.getNodeId() + "@" + node.getUri().getHost() + ":" + node.getUri().getPort();
+                masters.put(key, node);
                 for (int slot : node.getSlots()) {
-                    next[slot] = shard;
+                    next[slot] = key;
                 }
             }
-            NodeShard<K, V>[] current = table;
-            if (current == null || !Arrays.equals(current, next)) {
-                table = next;
-                allShards = List.copyOf(used);
-                if (current != null) {
+            boolean first = owners == null;
+            if (first || !Arrays.equals(owners, next)) {
+                owners = next;
+                table = tableOf(next); // a new master's slots route to nobody until its shard is connected
+                if (!first) {
                     // rule 3 for a cluster: keys of moved slots were tracked on nodes that no longer get their writes
                     cache.flush(FlushReason.TOPOLOGY_CHANGED);
-                    log.info("cluster topology changed ({}): {} masters now serve the slots", why, used.size());
+                    log.info("cluster topology changed ({}): {} masters now serve the slots", why, masters.size());
                 }
             }
-            retireUnused(used);
+            boolean connected = false;
+            for (Map.Entry<String, RedisClusterNode> master : masters.entrySet()) {
+                if (!shards.containsKey(master.getKey())) {
+                    connected |= connect(master.getKey(), master.getValue());
+                }
+            }
+            if (connected) {
+                table = tableOf(owners); // slots that routed to nobody held nothing cached: no flush needed
+            }
+            retire(masters.keySet());
+            allShards = List.copyOf(shards.values());
+            checkMigrations();
         } catch (RuntimeException e) {
             log.warn("could not apply the cluster topology ({}): {}", why, e.toString());
         }
     }
 
-    private NodeShard<K, V> shardFor(RedisClusterNode node) {
-        RedisURI address = node.getUri();
-        String key = node.getNodeId() + "@" + address.getHost() + ":" + address.getPort();
-        NodeShard<K, V> shard = shards.get(key);
-        if (shard != null) {
-            return shard;
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private NodeShard<K, V>[] tableOf(String[] slotOwners) {
+        NodeShard<K, V>[] next = new NodeShard[SlotHash.SLOT_COUNT];
+        for (int slot = 0; slot < next.length; slot++) {
+            next[slot] = slotOwners[slot] == null ? null : shards.get(slotOwners[slot]);
         }
+        return next;
+    }
+
+    private boolean connect(String key, RedisClusterNode node) {
+        RedisURI address = node.getUri();
         RedisURI uri = RedisURI.builder(seed).withHost(address.getHost()).withPort(address.getPort()).build();
         try {
-            shard = new NodeShard<>(cache, builder, uri, resources, true, s -> requestRefresh());
+            NodeShard<K, V> shard = new NodeShard<>(cache, builder, uri, resources, true, routes);
+            shards.put(key, shard);
+            log.info("near cache connected to cluster master {}", shard.endpoint());
+            return true;
         } catch (RuntimeException e) {
             log.warn("could not connect to cluster master {}:{}; its slots are read uncached until it can be: {}",
                     address.getHost(), address.getPort(), e.toString());
-            return null;
+            return false;
         }
-        shards.put(key, shard);
-        log.info("near cache connected to cluster master {}", shard.endpoint());
-        return shard;
     }
 
-    private void retireUnused(Set<NodeShard<K, V>> used) {
+    /**
+     * A slot being migrated away answers {@code ASK} for keys its master does not have, and a write of such a key
+     * lands on the importing master, which never tracked our read of it: a key cached as absent would stay so.
+     * Lettuce's topology does not show migrations, so every master is asked; when a slot starts migrating, no
+     * read of it is stored any more ({@link #serves}) and everything is flushed, so the bound for such keys is one
+     * topology refresh period after the migration began.
+     */
+    private void checkMigrations() {
+        BitSet now = new BitSet();
+        for (NodeShard<K, V> shard : allShards) {
+            try {
+                now.or(shard.migratingSlots().get(commandTimeoutNanos, TimeUnit.NANOSECONDS));
+            } catch (Exception e) {
+                now.or(migrating); // cannot tell: keep what we knew
+                log.debug("could not ask {} for migrating slots: {}", shard.endpoint(), e.toString());
+            }
+        }
+        if (now.equals(migrating)) {
+            return;
+        }
+        BitSet started = (BitSet) now.clone();
+        started.andNot(migrating);
+        migrating = now; // before the flush: a send that sees the flushed epoch sees this set
+        if (!started.isEmpty()) {
+            cache.flush(FlushReason.TOPOLOGY_CHANGED);
+            log.info("cluster slots {} are being migrated; reads of them are not cached until they have moved",
+                    started);
+        }
+    }
+
+    /** Whether {@code shard} serves {@code key} now: its slot routes there and is not being migrated. */
+    @SuppressWarnings("unchecked")
+    private boolean serves(NodeShard<?, ?> shard, Object key) {
+        int slot = SlotHash.getSlot(codec.encodeKey((K) key));
+        return table[slot] == shard && !migrating.get(slot);
+    }
+
+    private void retire(Set<String> masters) {
         List<NodeShard<K, V>> retired = new ArrayList<>();
-        shards.values().removeIf(shard -> {
-            if (used.contains(shard)) {
+        shards.entrySet().removeIf(entry -> {
+            if (masters.contains(entry.getKey())) {
                 return false;
             }
-            retired.add(shard);
+            retired.add(entry.getValue());
             return true;
         });
         for (NodeShard<K, V> shard : retired) {

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Decides whether a value read from Redis may enter the local cache. This class keeps DESIGN.md rules 1 and 2;
@@ -67,9 +68,15 @@ final class CoherenceGuard {
 
         private volatile long redirectId = -1;
         private final AtomicReferenceArray<Confirmed> confirmed;
+        private final Predicate<Object> serves;
 
-        Node(int connections) {
+        /**
+         * @param serves whether the node serves a key now: always for a standalone server; in a cluster, whether
+         *               the key's slot belongs to this node in the routing table and is not being migrated
+         */
+        Node(int connections, Predicate<Object> serves) {
             this.confirmed = new AtomicReferenceArray<>(connections);
+            this.serves = serves;
         }
 
         long redirectId() {
@@ -124,8 +131,11 @@ final class CoherenceGuard {
     /** Rules 1 and 2, at send time: the batch's ticket. Untracked batches get no tokens and will store nothing. */
     Ticket beforeSend(Node node, DataConnection<?, ?> connection, List<?> keys) {
         long now = epoch.get();
-        // Rule 1: never cache what is not tracked
-        if (!node.tracked(connection)) {
+        // Rule 1: never cache what is not tracked, or what is tracked on a node that no longer gets the key's
+        // writes. The owner is checked after the epoch is read: a routing change swaps its table before it
+        // flushes, so a batch that still sees the old owner here was sent before the flush and stores nothing.
+        // (In a cluster the keys of one MGET share a slot, so the first key speaks for all.)
+        if (!node.tracked(connection) || !node.serves.test(keys.get(0))) {
             return new Ticket(now, null);
         }
         // Rule 2: a placeholder per in-flight key, registered before the read is written

@@ -10,6 +10,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.push.PushListener;
 import io.lettuce.core.resource.ClientResources;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,15 +30,31 @@ import org.slf4j.LoggerFactory;
 final class NodeShard<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeShard.class);
 
-    /** Hears about trouble on the node's connections, to look at the topology again (cluster). */
-    interface Troubles {
+    /** What the shard needs from the routing around it. */
+    interface Routes {
+        /** Whether the shard's node serves {@code key} now (its slot is routed to it and not being migrated). */
+        boolean serves(NodeShard<?, ?> shard, Object key);
+
+        /** Trouble on the node's connections: look at the topology again (cluster). */
         void connectionLost(NodeShard<?, ?> shard);
     }
+
+    /** A single server: it serves every key, and a lost connection says nothing about topology. */
+    static final Routes STANDALONE = new Routes() {
+        @Override
+        public boolean serves(NodeShard<?, ?> shard, Object key) {
+            return true;
+        }
+
+        @Override
+        public void connectionLost(NodeShard<?, ?> shard) {
+        }
+    };
 
     private final TrackingNearCache<K, V> cache;
     private final String endpoint;
     private final CoherenceGuard.Node tracking;
-    private final Troubles troubles;
+    private final Routes routes;
     private final BatchingLoader<K, V> loader;
     private final InvalidationListener<K> listener;
     private final AtomicLong readies = new AtomicLong();
@@ -49,11 +66,11 @@ final class NodeShard<K, V> implements AutoCloseable {
      * @throws RuntimeException from Lettuce if the node cannot be reached; nothing is left open then
      */
     NodeShard(TrackingNearCache<K, V> cache, NearCacheBuilder<K, V> b, RedisURI uri, ClientResources resources,
-              boolean cluster, Troubles troubles) {
+              boolean cluster, Routes routes) {
         this.cache = cache;
         this.endpoint = uri.getHost() + ":" + uri.getPort();
-        this.tracking = new CoherenceGuard.Node(b.connections);
-        this.troubles = troubles;
+        this.routes = routes;
+        this.tracking = new CoherenceGuard.Node(b.connections, key -> routes.serves(this, key));
         BatchingLoader<K, V> builtLoader = null;
         try {
             builtLoader = BatchingLoader.builder().codec(b.codec()).redisUri(uri).clientResources(resources)
@@ -133,7 +150,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             tracking.trackingLost(connection.index());
             if (!closed) {
                 cache.flush(FlushReason.DATA_CONNECTION_LOST);
-                troubles.connectionLost(NodeShard.this);
+                routes.connectionLost(NodeShard.this);
             }
         }
     }
@@ -183,7 +200,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             tracking.redirectTo(-1); // degraded: this node's reads go to Redis, nothing of them is cached
             if (!closed) {
                 cache.flush(FlushReason.INVALIDATION_CONNECTION_LOST);
-                troubles.connectionLost(NodeShard.this);
+                routes.connectionLost(NodeShard.this);
             }
         }
 
@@ -204,14 +221,49 @@ final class NodeShard<K, V> implements AutoCloseable {
         }
     }
 
-    /** Closes the node's connections; pending loads fail with {@link IllegalStateException}. Idempotent. */
+    /**
+     * The slots this master is migrating away now ({@code [slot->-target]} in its own {@code CLUSTER NODES} line,
+     * which Lettuce's topology leaves out), asked on a data connection.
+     */
+    CompletableFuture<BitSet> migratingSlots() {
+        for (DataConnection<K, V> connection : loader.connections()) {
+            if (connection.isOpen()) {
+                return connection.commands().async().clusterNodes().toCompletableFuture()
+                        .thenApply(NodeShard::migratingSlots);
+            }
+        }
+        return CompletableFuture.failedFuture(new IllegalStateException("no data connection to " + endpoint));
+    }
+
+    static BitSet migratingSlots(String clusterNodes) {
+        BitSet slots = new BitSet();
+        for (String line : clusterNodes.split("\n")) {
+            String[] fields = line.trim().split(" ");
+            if (fields.length < 3 || !fields[2].contains("myself")) {
+                continue;
+            }
+            for (int i = 8; i < fields.length; i++) {
+                int arrow = fields[i].indexOf("->-");
+                if (fields[i].startsWith("[") && arrow > 1) {
+                    slots.set(Integer.parseInt(fields[i].substring(1, arrow)));
+                }
+            }
+        }
+        return slots;
+    }
+
+    /**
+     * Closes the node's connections; pending loads fail with {@link IllegalStateException}. Nothing read from here
+     * is stored any more (the redirect is dropped first). Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
+        tracking.redirectTo(-1);
+        loader.close();
         if (listener != null) {
             listener.close();
         }
-        loader.close();
     }
 
     @Override

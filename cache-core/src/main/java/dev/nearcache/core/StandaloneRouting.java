@@ -25,7 +25,7 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
         NodeShard<K, V> builtShard = null;
         RedisClient builtClient = null;
         try {
-            builtShard = new NodeShard<>(cache, b, uri, resources, false, shard -> { });
+            builtShard = new NodeShard<>(cache, b, uri, resources, false, NodeShard.STANDALONE);
             builtClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
                     .withTimeout(b.commandTimeout).build());
             builtClient.setOptions(ClientOptions.builder()

@@ -258,6 +258,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     /** A node shard's batch was answered or failed: stores what the ticket allows. */
     void onReply(Object context, List<K> keys, List<V> values, Throwable failure) {
         Sent sent = (Sent) context;
+        if (sent == null) {
+            return; // beforeSend failed: the batch was never sent
+        }
         batches.increment();
         BatchRecorder r = recorder;
         if (r != null) {

@@ -103,6 +103,13 @@ class ClusterNearCacheIT {
         return false;
     }
 
+    /** A master that has a replica to take over from it (a master added by a test has none). */
+    static ClusterNode masterWithReplica(RedisCluster cluster) {
+        List<ClusterNode> replicas = cluster.replicas();
+        return cluster.masters().stream().filter(m -> replicas.stream().anyMatch(r -> m.id().equals(r.masterId())))
+                .findFirst().orElseThrow(() -> new AssertionError("no master has a replica: " + cluster.nodes()));
+    }
+
     static ClusterRouting<?, ?> routing(NearCache<?, ?> cache) {
         return (ClusterRouting<?, ?>) ((TrackingNearCache<?, ?>) cache).routing();
     }
@@ -176,7 +183,7 @@ class ClusterNearCacheIT {
     void failoverOfAMasterLeavesTheCacheCoherent() {
         RedisCluster cluster = redis.cluster();
         try (NearCache<String, String> cache = clusterCache(cluster).build()) {
-            ClusterNode victim = cluster.masters().get(0);
+            ClusterNode victim = masterWithReplica(cluster);
             List<String> keys = keysOn(victim, "failover:", 30);
             for (String key : keys) {
                 other.sync().set(key, "before");
@@ -221,6 +228,39 @@ class ClusterNearCacheIT {
             server.start();
             cluster.awaitHealthy(Duration.ofSeconds(60));
             assertEquals(endpoints(cluster.masters()), routing(cache).masters());
+        }
+    }
+
+    @Test
+    void aManualFailoverLeavesTheCacheCoherent() {
+        RedisCluster cluster = redis.cluster();
+        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+            ClusterNode master = masterWithReplica(cluster);
+            ClusterNode replica = cluster.replicas().stream().filter(r -> master.id().equals(r.masterId()))
+                    .findFirst().orElseThrow();
+            List<String> keys = keysOn(master, "manual:", 30);
+            for (String key : keys) {
+                other.sync().set(key, "before");
+                assertEquals("before", cache.get(key));
+            }
+            // the old master stays up and becomes a replica: no connection of ours is lost, only the map changes
+            replica.server().orElseThrow().command(Duration.ofSeconds(2), "CLUSTER", "FAILOVER");
+            await("the replica to take over").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> cluster.masters().stream().anyMatch(m -> m.port() == replica.port()));
+            String promoted = replica.host() + ":" + replica.port();
+            await("the cache to route to " + promoted).atMost(Duration.ofSeconds(5))
+                    .until(() -> routing(cache).masters().contains(promoted));
+            await("writes to the promoted master").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> {
+                        for (String key : keys) {
+                            other.sync().set(key, "after");
+                        }
+                        return true;
+                    });
+            await("coherent after the manual failover").atMost(Duration.ofSeconds(3))
+                    .until(() -> staleKeys(cache, keys).isEmpty());
+            assertTrue(cache.stats().flushes().get("topology-changed") > 0, cache.stats().toString());
+            cluster.awaitHealthy(Duration.ofSeconds(60));
         }
     }
 
@@ -301,6 +341,40 @@ class ClusterNearCacheIT {
                     .until(() -> "final".equals(cache.get(key)));
         } finally {
             running.set(false);
+        }
+    }
+
+    @Test
+    void aKeyCachedAsAbsentIsSeenWhenCreatedWhileItsSlotIsMigrating() {
+        RedisCluster cluster = redis.cluster();
+        String present = "{half}present";
+        String absent = "{half}absent";
+        int slot = SlotHash.getSlot(absent);
+        other.sync().set(present, "here"); // gives the migration a batch, so the hook runs mid-migration
+        other.sync().del(absent);
+        ClusterNode target = cluster.masters().stream().filter(m -> !serves(m, slot)).findFirst().orElseThrow();
+        AtomicBoolean checked = new AtomicBoolean();
+        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+            assertNull(cache.get(absent));
+            long hits = cache.stats().hits();
+            assertNull(cache.get(absent));
+            assertEquals(hits + 1, cache.stats().hits(), "absent is cached as absent");
+            try {
+                cluster.migrateSlot(slot, target.id(), () -> {
+                    if (checked.getAndSet(true)) {
+                        return;
+                    }
+                    // the source now answers ASK for the absent key, so this write lands on the target, which never
+                    // tracked our read: only noticing the migration can evict the cached "absent"
+                    other.sync().set(absent, "created-mid-migration");
+                    await("the cache to see a key created while its slot migrates")
+                            .atMost(REFRESH.multipliedBy(3).plus(Duration.ofSeconds(1)))
+                            .until(() -> "created-mid-migration".equals(cache.get(absent)));
+                });
+            } finally {
+                cluster.migrateSlot(slot, target.id()); // finishes a migration the hook interrupted
+            }
+            assertTrue(checked.get(), "the hook ran while the slot was migrating");
         }
     }
 
