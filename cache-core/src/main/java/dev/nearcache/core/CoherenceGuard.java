@@ -32,9 +32,10 @@ import java.util.function.Predicate;
  * resharding, or a failover that promotes a replica, which tracked nothing), writes go to a node that never saw
  * our read; so every change of the slot-to-master map flushes everything ({@link ClusterRouting}). Keys moved by
  * {@code MIGRATE} are deleted on the source, which invalidates them there; a key that was cached as absent has
- * nothing to migrate, so only the flush covers it, as soon as the new map is seen (one topology refresh period at
- * most after the move, sooner when a read meets {@code MOVED}). Reads answered with a redirection are returned
- * uncached.
+ * nothing to migrate (and while its slot migrates, its write goes to the importing master), so only the flush
+ * covers it, as soon as the change is seen (one topology refresh period at most, sooner when a read meets
+ * {@code MOVED}); a batch also stores nothing unless its node still serves the slot after the epoch was read
+ * ({@link Node}'s {@code serves}). Reads answered with a redirection are returned uncached.
  */
 final class CoherenceGuard {
     /** A batch's permission to store: the epoch it was sent in, and its tokens, or none if it was not tracked. */
