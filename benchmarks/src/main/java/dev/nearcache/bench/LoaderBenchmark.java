@@ -55,9 +55,9 @@ public final class LoaderBenchmark {
     public static void main(String[] args) throws Exception {
         int seconds = BenchSupport.intOption(args, "--seconds", 5);
         int warmup = BenchSupport.intOption(args, "--warmup", 2);
-        int[] callers = ints(BenchSupport.option(args, "--callers", "1,16,64"));
+        int[] callers = BenchSupport.ints(BenchSupport.option(args, "--callers", "1,16,64"));
         boolean sweep = Arrays.asList(args).contains("--sweep");
-        int[] asyncCallers = ints(BenchSupport.option(args, "--async-callers", "16,64,1600"));
+        int[] asyncCallers = BenchSupport.ints(BenchSupport.option(args, "--async-callers", "16,64,1600"));
 
         try (RedisServer redis = RedisServers.start()) {
             System.out.printf("Redis %s (%s) at %s; %d cores; %d keys of %d bytes, uniform; %d s per cell after %d s"
@@ -111,8 +111,11 @@ public final class LoaderBenchmark {
                     }
                 }
                 if (sweep) {
-                    for (int connections : ints(BenchSupport.option(args, "--sweep-connections", "1,2,4"))) {
-                        for (int batch : ints(BenchSupport.option(args, "--sweep-batches", "32,128,512"))) {
+                    int[] sweepConnections =
+                            BenchSupport.ints(BenchSupport.option(args, "--sweep-connections", "1,2,4"));
+                    int[] sweepBatches = BenchSupport.ints(BenchSupport.option(args, "--sweep-batches", "32,128,512"));
+                    for (int connections : sweepConnections) {
+                        for (int batch : sweepBatches) {
                             try (BatchingLoader<String, String> loader = BatchingLoader.builder()
                                     .redisUri(redis.uri()).connections(connections).maxBatchSize(batch).build()) {
                                 String name = "loader c=" + connections + " b=" + batch;
@@ -299,15 +302,6 @@ public final class LoaderBenchmark {
                             "%s at %d callers: %.1fx the keys/s of %s; mean latency %.2fx, p50 %.2fx%n",
                             loader.system, loader.callers, loader.keysPerSecond / get.keysPerSecond, plainName,
                             loader.meanMicros / get.meanMicros, loader.p50Micros / get.p50Micros));
-        }
-    }
-
-    private static int[] ints(String list) {
-        try {
-            return Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("expected a comma-separated list of whole numbers, got '" + list + "'",
-                    e);
         }
     }
 

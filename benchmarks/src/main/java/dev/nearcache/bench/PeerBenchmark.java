@@ -217,11 +217,11 @@ public final class PeerBenchmark {
             long n = 0;
             while (writing.get()) {
                 String key = nextKey(w, zipf);
-                direct.async().set(key, value(++n));
+                direct.async().set(key, BenchSupport.value(++n));
                 next += interval;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
-                    sleepNanos(wait);
+                    BenchSupport.sleepNanos(wait);
                 }
             }
         }, "bench-writer");
@@ -287,7 +287,7 @@ public final class PeerBenchmark {
         Thread.sleep(3000);
         int stale = 0;
         for (int i = 0; i < HOT_KEYS; i++) {
-            String key = key(i);
+            String key = BenchSupport.key(i);
             if (!Objects.equals(reader.get(key), direct.sync().get(key))) {
                 stale++;
             }
@@ -322,7 +322,7 @@ public final class PeerBenchmark {
                 String[] batch = new String[100];
                 while (!stop.get()) {
                     for (int i = 0; i < batch.length; i++) {
-                        batch[i] = key(ThreadLocalRandom.current().nextInt(KEYS));
+                        batch[i] = BenchSupport.key(ThreadLocalRandom.current().nextInt(KEYS));
                     }
                     direct.sync().mget(batch);
                     if (measuring.get()) {
@@ -424,7 +424,7 @@ public final class PeerBenchmark {
     private static void seed(StatefulRedisConnection<String, String> connection) {
         Map<String, String> batch = new HashMap<>();
         for (int i = 0; i < KEYS; i++) {
-            batch.put(key(i), value(i));
+            batch.put(BenchSupport.key(i), BenchSupport.value(i));
             if (batch.size() == 1000) {
                 connection.sync().mset(batch);
                 batch.clear();
@@ -433,16 +433,7 @@ public final class PeerBenchmark {
     }
 
     private static String nextKey(Workload w, double[] zipf) {
-        return key(w.zipf ? BenchSupport.zipfRank(zipf) : ThreadLocalRandom.current().nextInt(KEYS));
-    }
-
-    private static String key(int i) {
-        return "peer:" + i;
-    }
-
-    private static String value(long n) {
-        String prefix = "v" + n + ":";
-        return prefix + "x".repeat(Math.max(0, 100 - prefix.length()));
+        return BenchSupport.key(w.zipf ? BenchSupport.zipfRank(zipf) : ThreadLocalRandom.current().nextInt(KEYS));
     }
 
 
@@ -454,14 +445,6 @@ public final class PeerBenchmark {
             }
         }
         return total;
-    }
-
-    private static void sleepNanos(long nanos) {
-        try {
-            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
 }
