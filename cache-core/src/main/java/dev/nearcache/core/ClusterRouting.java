@@ -39,10 +39,13 @@ import reactor.core.Disposable;
  * invalidation connection), a slot table that sends each key's read to the shard of the master serving its slot,
  * and one Lettuce cluster connection for writes, for the topology, and for reads that meet a redirection.
  *
- * <p><b>Topology.</b> Lettuce refreshes the topology periodically and adaptively (on {@code MOVED}, {@code ASK} and
- * reconnects of its own connection); every change it reports, a tick of our own at the same period, a read that
- * meets {@code MOVED}, and a shard losing a connection make the single topology thread look at Lettuce's view
- * again ({@link #apply}). When the slot-to-master map differs from the table in use, the new table is put in place,
+ * <p><b>Topology.</b> Every {@code topologyRefreshPeriod} the single topology thread asks each master for its
+ * {@code CLUSTER NODES} over a data connection it holds anyway, and has Lettuce refresh its view when any master
+ * sees a slot elsewhere than our table ({@link #checkViews}); a read that meets {@code MOVED} and a shard losing a
+ * connection ask for a refresh at once. Lettuce also refreshes by itself: adaptively (on {@code MOVED}, {@code ASK}
+ * and reconnects of its own connection) and every 30 s as a backstop (its refresh connects to every node anew, too
+ * costly every second). Every change Lettuce reports, and every tick, makes the topology thread apply Lettuce's
+ * view ({@link #apply}). When the slot-to-master map differs from the table in use, the new table is put in place,
  * shards are created for new masters and closed for masters that left, and the whole cache is flushed: a key's
  * tracking lives on the node that served its read, and after a move its writes go elsewhere (see
  * {@link CoherenceGuard}). Entries are not flushed per node: the cache does not record which node served an entry,
@@ -56,6 +59,9 @@ import reactor.core.Disposable;
  */
 final class ClusterRouting<K, V> implements Routing<K, V> {
     private static final Logger log = LoggerFactory.getLogger(ClusterRouting.class);
+
+    /** How often Lettuce refreshes the topology by itself (it opens a connection to every node each time). */
+    private static final Duration LETTUCE_REFRESH_BACKSTOP = Duration.ofSeconds(30);
 
     private final TrackingNearCache<K, V> cache;
     private final NearCacheBuilder<K, V> builder;
@@ -107,8 +113,10 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         client.setOptions(ClusterClientOptions.builder()
                 .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                        .enablePeriodicRefresh(b.topologyRefreshPeriod) // adaptive triggers are on by default
-                        .adaptiveRefreshTriggersTimeout(b.topologyRefreshPeriod)
+                        // a backstop: our own check (checkViews) runs every period on connections we hold
+                        .enablePeriodicRefresh(LETTUCE_REFRESH_BACKSTOP.compareTo(b.topologyRefreshPeriod) > 0
+                                ? LETTUCE_REFRESH_BACKSTOP : b.topologyRefreshPeriod)
+                        .adaptiveRefreshTriggersTimeout(b.topologyRefreshPeriod) // adaptive triggers: on by default
                         .build())
                 .build());
         this.topologyThread = new ScheduledThreadPoolExecutor(1, r -> {
@@ -152,7 +160,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
      * master, a table that routes it to that master's shard (or, while that shard is not connected yet, to nobody,
      * so its reads are answered uncached) is put in place first, then everything is flushed; only then are shards
      * connected for new masters and closed for masters that left. Then the masters are asked which slots they are
-     * migrating away, and a slot that started migrating flushes too (see {@link #checkMigrations}). Runs on the
+     * migrating away, and a slot that started migrating flushes too (see {@link #checkViews}). Runs on the
      * topology thread (or in the constructor, before that thread starts).
      */
     private void apply(String why) {
@@ -193,7 +201,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
             }
             retire(masters.keySet());
             allShards = List.copyOf(shards.values());
-            checkMigrations();
+            checkViews();
         } catch (RuntimeException e) {
             log.warn("could not apply the cluster topology ({}): {}", why, e.toString());
         }
@@ -224,21 +232,30 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     }
 
     /**
-     * A slot being migrated away answers {@code ASK} for keys its master does not have, and a write of such a key
-     * lands on the importing master, which never tracked our read of it: a key cached as absent would stay so.
-     * Lettuce's topology does not show migrations, so every master is asked; when a slot starts migrating, no
-     * read of it is stored any more ({@link #serves}) and everything is flushed, so the bound for such keys is one
-     * topology refresh period after the migration began.
+     * Asks every master for its {@code CLUSTER NODES} on a data connection we hold anyway (Lettuce's own refresh
+     * opens a connection to every node each time, too costly to run every second from every client). If any
+     * master sees a slot served by another node than our table says, Lettuce is asked for a fresh view, which
+     * {@link #apply} then follows. And a slot being migrated away answers {@code ASK} for keys its master does not
+     * have, so a write of such a key lands on the importing master, which never tracked our read of it: a key
+     * cached as absent would stay so. When a slot starts migrating, no read of it is stored any more
+     * ({@link #serves}) and everything is flushed, so the bound for such keys is one topology refresh period
+     * after the migration began.
      */
-    private void checkMigrations() {
+    private void checkViews() {
         BitSet now = new BitSet();
+        boolean differs = false;
         for (NodeShard<K, V> shard : allShards) {
             try {
-                now.or(shard.migratingSlots().get(commandTimeoutNanos, TimeUnit.NANOSECONDS));
+                ClusterView view = shard.clusterView().get(commandTimeoutNanos, TimeUnit.NANOSECONDS);
+                now.or(view.migrating);
+                differs |= !sameOwners(view.owners);
             } catch (Exception e) {
                 now.or(migrating); // cannot tell: keep what we knew
-                log.debug("could not ask {} for migrating slots: {}", shard.endpoint(), e.toString());
+                log.debug("could not ask {} for its view of the cluster: {}", shard.endpoint(), e.toString());
             }
+        }
+        if (differs) {
+            requestRefresh();
         }
         if (now.equals(migrating)) {
             return;
@@ -253,11 +270,24 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         }
     }
 
+    /** Whether a master's view gives every slot the owner our table gives it (node ids only). */
+    private boolean sameOwners(String[] viewOwners) {
+        for (int slot = 0; slot < viewOwners.length; slot++) {
+            String ours = owners[slot];
+            String theirs = viewOwners[slot];
+            if (ours == null ? theirs != null : theirs == null || !ours.startsWith(theirs + "@")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether {@code shard} serves {@code key} now: its slot routes there and is not being migrated. */
     @SuppressWarnings("unchecked")
     private boolean serves(NodeShard<?, ?> shard, Object key) {
+        NodeShard<K, V>[] current = table;
         int slot = SlotHash.getSlot(codec.encodeKey((K) key));
-        return table[slot] == shard && !migrating.get(slot);
+        return current != null && current[slot] == shard && !migrating.get(slot);
     }
 
     private void retire(Set<String> masters) {

@@ -10,7 +10,6 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.push.PushListener;
 import io.lettuce.core.resource.ClientResources;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -221,35 +220,14 @@ final class NodeShard<K, V> implements AutoCloseable {
         }
     }
 
-    /**
-     * The slots this master is migrating away now ({@code [slot->-target]} in its own {@code CLUSTER NODES} line,
-     * which Lettuce's topology leaves out), asked on a data connection.
-     */
-    CompletableFuture<BitSet> migratingSlots() {
+    /** The node's {@code CLUSTER NODES}, asked on a data connection (no new connection per look). */
+    CompletableFuture<ClusterView> clusterView() {
         for (DataConnection<K, V> connection : loader.connections()) {
             if (connection.isOpen()) {
-                return connection.commands().async().clusterNodes().toCompletableFuture()
-                        .thenApply(NodeShard::migratingSlots);
+                return connection.commands().async().clusterNodes().toCompletableFuture().thenApply(ClusterView::parse);
             }
         }
         return CompletableFuture.failedFuture(new IllegalStateException("no data connection to " + endpoint));
-    }
-
-    static BitSet migratingSlots(String clusterNodes) {
-        BitSet slots = new BitSet();
-        for (String line : clusterNodes.split("\n")) {
-            String[] fields = line.trim().split(" ");
-            if (fields.length < 3 || !fields[2].contains("myself")) {
-                continue;
-            }
-            for (int i = 8; i < fields.length; i++) {
-                int arrow = fields[i].indexOf("->-");
-                if (fields[i].startsWith("[") && arrow > 1) {
-                    slots.set(Integer.parseInt(fields[i].substring(1, arrow)));
-                }
-            }
-        }
-        return slots;
     }
 
     /**
