@@ -2,13 +2,13 @@ package dev.nearcache.core;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.RedisCodec;
@@ -395,18 +395,8 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     // ---- writes -------------------------------------------------------------------------------------------------
 
     @Override
-    public void set(K key, V value, Duration ttl) {
-        if (ttl == null) {
-            connection.sync().set(key, value);
-        } else {
-            connection.sync().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
-        }
-    }
-
-    @Override
-    @SuppressWarnings("unchecked") // DEL's varargs of K
-    public void delete(K key) {
-        connection.sync().del(key);
+    public RedisClusterCommands<K, V> writer() {
+        return connection.sync();
     }
 
     // ---- state ----------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 package dev.nearcache.core;
 
-import java.time.Duration;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +21,11 @@ interface Routing<K, V> extends AutoCloseable {
     /** Makes later reads of {@code key} send a request of their own (after a write or an invalidation). */
     void detach(K key);
 
-    /** {@code SET key value [PX ttl]}; {@code ttl} may be null. Throws Lettuce's exception on failure. */
-    void set(K key, V value, Duration ttl);
-
-    /** {@code DEL key}. Throws Lettuce's exception on failure. */
-    void delete(K key);
+    /**
+     * The connection writes go through: the plain connection of one server, or Lettuce's cluster connection (which
+     * follows redirections). Its commands throw Lettuce's exceptions.
+     */
+    RedisClusterCommands<K, V> writer();
 
     /** Whether every node's invalidation connection is ready (so reads of every key may be cached). */
     boolean invalidationsReady();

@@ -3,8 +3,8 @@ package dev.nearcache.core;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
@@ -60,18 +60,8 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     }
 
     @Override
-    public void set(K key, V value, Duration ttl) {
-        if (ttl == null) {
-            writer.sync().set(key, value);
-        } else {
-            writer.sync().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
-        }
-    }
-
-    @Override
-    @SuppressWarnings("unchecked") // DEL's varargs of K
-    public void delete(K key) {
-        writer.sync().del(key);
+    public RedisClusterCommands<K, V> writer() {
+        return writer.sync();
     }
 
     @Override

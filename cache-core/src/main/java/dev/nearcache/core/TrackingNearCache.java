@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.nearcache.loader.DataConnection;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -209,7 +210,11 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         Objects.requireNonNull(key, "key must not be null");
         Objects.requireNonNull(value, "value must not be null (use delete)");
         try {
-            routing.set(key, value, ttl);
+            if (ttl == null) {
+                routing.writer().set(key, value);
+            } else {
+                routing.writer().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
+            }
         } catch (RuntimeException e) {
             throw unavailable("write", e);
         } finally {
@@ -218,10 +223,11 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     }
 
     @Override
+    @SuppressWarnings("unchecked") // DEL's varargs of K
     public void delete(K key) {
         Objects.requireNonNull(key, "key must not be null");
         try {
-            routing.delete(key);
+            routing.writer().del(key);
         } catch (RuntimeException e) {
             throw unavailable("delete", e);
         } finally {
