@@ -34,21 +34,11 @@ class ClusterBatchingLoaderIT {
         List<String> keys = new ArrayList<>();
         for (int i = 0; keys.size() < count; i++) {
             String key = prefix + i;
-            if (serves(node, SlotHash.getSlot(key)) == served) {
+            if (node.serves(SlotHash.getSlot(key)) == served) {
                 keys.add(key);
             }
         }
         return keys;
-    }
-
-    private static boolean serves(ClusterNode node, int slot) {
-        for (String range : node.slotRanges()) {
-            String[] ends = range.split("-");
-            if (slot >= Integer.parseInt(ends[0]) && slot <= Integer.parseInt(ends[ends.length - 1])) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Test

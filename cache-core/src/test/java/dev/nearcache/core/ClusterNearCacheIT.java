@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -84,23 +83,11 @@ class ClusterNearCacheIT {
         List<String> keys = new ArrayList<>();
         for (int i = 0; keys.size() < count; i++) {
             String key = prefix + i;
-            if (serves(master, SlotHash.getSlot(key))) {
+            if (master.serves(SlotHash.getSlot(key))) {
                 keys.add(key);
             }
         }
         return keys;
-    }
-
-    static boolean serves(ClusterNode master, int slot) {
-        for (String range : master.slotRanges()) {
-            int dash = range.indexOf('-');
-            int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
-            int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1));
-            if (slot >= from && slot <= to) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A master that has a replica to take over from it (a master added by a test has none). */
@@ -196,9 +183,9 @@ class ClusterNearCacheIT {
             // a replica takes over the victim's slots
             await("a replica to take over").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> cluster.masters().stream().anyMatch(m -> m.port() != victim.port()
-                            && serves(m, SlotHash.getSlot(keys.get(0)))));
+                            && m.serves(SlotHash.getSlot(keys.get(0)))));
             ClusterNode promoted = cluster.masters().stream()
-                    .filter(m -> serves(m, SlotHash.getSlot(keys.get(0)))).findFirst().orElseThrow();
+                    .filter(m -> m.serves(SlotHash.getSlot(keys.get(0)))).findFirst().orElseThrow();
             await("writes to the promoted master").atMost(Duration.ofSeconds(10)).ignoreExceptions()
                     .until(() -> {
                         for (String key : keys) {
@@ -258,7 +245,7 @@ class ClusterNearCacheIT {
                         return true;
                     });
             await("coherent after the manual failover").atMost(Duration.ofSeconds(3))
-                    .until(() -> staleKeys(cache, keys).isEmpty());
+                    .until(() -> TortureLoad.staleKeys(cache, other.sync(), keys).isEmpty());
             assertTrue(cache.stats().flushes().get("topology-changed") > 0, cache.stats().toString());
             cluster.awaitHealthy(Duration.ofSeconds(60));
         }
@@ -283,8 +270,8 @@ class ClusterNearCacheIT {
         for (String key : absent) {
             other.sync().del(key);
         }
-        ClusterNode source = cluster.masters().stream().filter(m -> serves(m, slot)).findFirst().orElseThrow();
-        ClusterNode target = cluster.masters().stream().filter(m -> !serves(m, slot)).findFirst().orElseThrow();
+        ClusterNode source = cluster.masters().stream().filter(m -> m.serves(slot)).findFirst().orElseThrow();
+        ClusterNode target = cluster.masters().stream().filter(m -> !m.serves(slot)).findFirst().orElseThrow();
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong reads = new AtomicLong();
         AtomicLong failedReads = new AtomicLong();
@@ -325,7 +312,7 @@ class ClusterNearCacheIT {
                 thread.join(10_000);
             }
             await("coherent after the migration").atMost(REFRESH.plus(INTERVAL).plus(TIMEOUT).multipliedBy(3))
-                    .until(() -> staleKeys(cache, all).isEmpty());
+                    .until(() -> TortureLoad.staleKeys(cache, other.sync(), all).isEmpty());
             log.info("migration of slot {} from {} to {}: {} reads ({} failed), {} writes, stats {}", slot,
                     source.port(), target.port(), reads.get(), failedReads.get(), writes.get(), cache.stats());
             assertTrue(cache.stats().flushes().get("topology-changed") > 0, cache.stats().toString());
@@ -352,7 +339,7 @@ class ClusterNearCacheIT {
         int slot = SlotHash.getSlot(absent);
         other.sync().set(present, "here"); // gives the migration a batch, so the hook runs mid-migration
         other.sync().del(absent);
-        ClusterNode target = cluster.masters().stream().filter(m -> !serves(m, slot)).findFirst().orElseThrow();
+        ClusterNode target = cluster.masters().stream().filter(m -> !m.serves(slot)).findFirst().orElseThrow();
         AtomicBoolean checked = new AtomicBoolean();
         try (NearCache<String, String> cache = clusterCache(cluster).build()) {
             assertNull(cache.get(absent));
@@ -413,43 +400,5 @@ class ClusterNearCacheIT {
     /** Whether a CLIENT LIST line shows tracking on, redirected to {@code id} (the last field on 6.2). */
     static boolean redirects(String clientLine, long id) {
         return clientLine.contains(" flags=t") && (clientLine + " ").contains(" redir=" + id + " ");
-    }
-
-    static List<String> staleKeys(NearCache<String, String> cache, List<String> keys) {
-        List<String> stale = new ArrayList<>();
-        for (String key : keys) {
-            String cached = cache.get(key);
-            String actual = other.sync().get(key);
-            if (!Objects.equals(cached, actual)) {
-                stale.add(key + " cache=" + cached + " redis=" + actual);
-            }
-        }
-        return stale;
-    }
-
-    /** Load threads for the tests. */
-    static final class Load {
-        private Load() {
-        }
-
-        static Thread start(String name, AtomicBoolean running, Runnable step) {
-            Thread thread = new Thread(() -> {
-                while (running.get()) {
-                    step.run();
-                }
-            }, "load-" + name);
-            thread.setDaemon(true);
-            thread.start();
-            return thread;
-        }
-
-        /** Paces load; never used to wait for a result. */
-        static void pause(long millis) {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }

@@ -24,6 +24,19 @@ public record ClusterNode(String id, String host, int port, boolean master, Stri
         return "redis://" + host + ":" + port;
     }
 
+    /** Whether this node serves hash slot {@code slot} (as of when it was listed). */
+    public boolean serves(int slot) {
+        for (String range : slotRanges) {
+            int dash = range.indexOf('-');
+            int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+            int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));
+            if (slot >= first && slot <= last) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The number of slots this node serves. */
     public int slotCount() {
         int count = 0;

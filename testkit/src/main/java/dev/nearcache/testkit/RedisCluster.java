@@ -308,7 +308,7 @@ public final class RedisCluster implements AutoCloseable {
                 throw new IllegalStateException("target node " + targetNodeId + " (port " + target.port()
                         + ") is " + (target.failing() ? "failing" : "not running"));
             }
-            ClusterNode source = view.stream().filter(n -> n.master() && !n.failing() && serves(n, slot))
+            ClusterNode source = view.stream().filter(n -> n.master() && !n.failing() && n.serves(slot))
                     .findFirst().orElseThrow(() -> new IllegalStateException("slot " + slot
                             + " is not served by any master that is not failing: " + view));
             if (source.id().equals(targetNodeId)) {
@@ -389,7 +389,7 @@ public final class RedisCluster implements AutoCloseable {
                 continue;
             }
             for (ClusterNode n : parseNodes((String) admin(s, "CLUSTER", "NODES"))) {
-                if (serves(n, slot) != n.id().equals(ownerId)) {
+                if (n.serves(slot) != n.id().equals(ownerId)) {
                     return false;
                 }
             }
@@ -444,20 +444,8 @@ public final class RedisCluster implements AutoCloseable {
      */
     public ClusterNode ownerOf(int slot) {
         checkSlot(slot);
-        return masters().stream().filter(n -> serves(n, slot)).findFirst()
+        return masters().stream().filter(n -> n.serves(slot)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("slot " + slot + " is not served by any master now"));
-    }
-
-    private static boolean serves(ClusterNode node, int slot) {
-        for (String range : node.slotRanges()) {
-            int dash = range.indexOf('-');
-            int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
-            int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));
-            if (slot >= first && slot <= last) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void checkSlot(int slot) {
