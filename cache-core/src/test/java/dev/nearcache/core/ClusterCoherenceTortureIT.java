@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nearcache.core.ClusterNearCacheIT.Load;
 import dev.nearcache.testkit.ClusterNode;
 import dev.nearcache.testkit.RedisCluster;
 import dev.nearcache.testkit.RedisExtension;
@@ -18,10 +17,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -39,67 +35,18 @@ import org.slf4j.LoggerFactory;
  */
 class ClusterCoherenceTortureIT {
     private static final Logger log = LoggerFactory.getLogger(ClusterCoherenceTortureIT.class);
-    private static final int KEYS = 2000;
-    private static final int HOT = 50;
 
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.cluster(3, 1);
-
-    private static String key(int i) {
-        return "t:" + i;
-    }
 
     @Test
     void noStaleValueSurvivesTheFaults() throws Exception {
         RedisCluster cluster = redis.cluster();
         long seconds = Long.getLong("nearcache.torture.seconds", 30);
         RedisClusterClient otherClient = ClusterNearCacheIT.anotherClient(cluster);
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicBoolean quiet = new AtomicBoolean(false);
-        AtomicLong reads = new AtomicLong();
-        AtomicLong readErrors = new AtomicLong();
-        AtomicLong writes = new AtomicLong();
-        List<Thread> threads = new ArrayList<>();
         try (StatefulRedisClusterConnection<String, String> other = otherClient.connect();
-             NearCache<String, String> cache = ClusterNearCacheIT.clusterCache(cluster).maximumSize(1000).build()) {
-            for (int i = 0; i < KEYS; i++) {
-                other.async().set(key(i), "initial");
-            }
-            for (int r = 0; r < 4; r++) {
-                threads.add(Load.start("reader-" + r, running, () -> {
-                    double u = ThreadLocalRandom.current().nextDouble();
-                    try {
-                        cache.get(key(quiet.get() ? (int) (u * HOT) : (int) (u * u * u * KEYS)));
-                        reads.incrementAndGet();
-                    } catch (RuntimeException e) {
-                        readErrors.incrementAndGet();
-                    }
-                }));
-            }
-            threads.add(Load.start("writer", running, () -> {
-                double u = ThreadLocalRandom.current().nextDouble();
-                int k = quiet.get() ? (int) (u * HOT) : (int) (u * u * u * KEYS);
-                try {
-                    other.sync().set(key(k), "w" + writes.incrementAndGet());
-                } catch (RuntimeException e) {
-                    // a master is failing over
-                }
-                Load.pause(2);
-            }));
-            threads.add(Load.start("own-writer", running, () -> {
-                int k = ThreadLocalRandom.current().nextInt(200);
-                try {
-                    if (k % 10 == 0) {
-                        cache.delete(key(k));
-                    } else {
-                        cache.set(key(k), "own" + writes.incrementAndGet());
-                    }
-                } catch (RuntimeException e) {
-                    // faults make writes fail; what Redis holds is compared at the end
-                }
-                Load.pause(20);
-            }));
-
+             NearCache<String, String> cache = ClusterNearCacheIT.clusterCache(cluster).maximumSize(1000).build();
+             TortureLoad load = new TortureLoad(cache, other.sync())) {
             List<String> applied = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
             int n = 0;
@@ -127,34 +74,23 @@ class ClusterCoherenceTortureIT {
             cluster.awaitHealthy(Duration.ofSeconds(60));
             await("healthy before the quiet phase").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> cache.stats().invalidationConnectionHealthy());
-            quiet.set(true);
+            load.quiet();
             Load.pause(5000);
-            running.set(false);
-            for (Thread thread : threads) {
-                thread.join(10_000);
-            }
+            load.stop();
             await("connections healthy again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> cache.stats().invalidationConnectionHealthy() && other.sync().ping() != null);
             // the contract's grace: a heartbeat interval plus its timeout, and a topology refresh period
             Thread.sleep(INTERVAL.plus(TIMEOUT).plus(REFRESH).toMillis());
 
-            List<String> stale = new ArrayList<>();
-            for (int i = 0; i < KEYS; i++) {
-                String cached = cache.get(key(i));
-                String actual = other.sync().get(key(i));
-                if (!Objects.equals(cached, actual)) {
-                    stale.add(key(i) + " cache=" + cached + " redis=" + actual);
-                }
-            }
+            List<String> stale = load.staleKeys();
             NearCacheStats stats = cache.stats();
             log.info("cluster torture: {} s, faults {}, {} reads ({} failed), {} writes, stats {}", seconds, applied,
-                    reads.get(), readErrors.get(), writes.get(), stats);
+                    load.reads.get(), load.readErrors.get(), load.writes.get(), stats);
             assertEquals(List.of(), stale.subList(0, Math.min(10, stale.size())),
-                    stale.size() + " of " + KEYS + " keys differ from Redis");
-            assertTrue(reads.get() > 1000, "the readers ran: " + reads.get());
+                    stale.size() + " of " + TortureLoad.KEYS + " keys differ from Redis");
+            assertTrue(load.reads.get() > 1000, "the readers ran: " + load.reads.get());
             assertTrue(stats.hits() > 0 && stats.invalidations() > 0, stats.toString());
         } finally {
-            running.set(false);
             otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
@@ -171,9 +107,9 @@ class ClusterCoherenceTortureIT {
     /** Moves the slot of a random key from {@code master} (keys and all) to another master. */
     private static String migrate(RedisCluster cluster, List<ClusterNode> masters, ClusterNode master) {
         ClusterNode target = masters.stream().filter(m -> !m.id().equals(master.id())).findFirst().orElseThrow();
-        for (int i = ThreadLocalRandom.current().nextInt(KEYS); ; i = (i + 1) % KEYS) {
-            int slot = SlotHash.getSlot(key(i));
-            if (ClusterNearCacheIT.serves(master, slot)) {
+        for (int i = ThreadLocalRandom.current().nextInt(TortureLoad.KEYS); ; i = (i + 1) % TortureLoad.KEYS) {
+            int slot = SlotHash.getSlot(TortureLoad.key(i));
+            if (master.serves(slot)) {
                 cluster.migrateSlot(slot, target.id(), () -> Load.pause(20));
                 return "MIGRATE slot " + slot + " to " + target.port();
             }

@@ -11,11 +11,8 @@ import dev.nearcache.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,18 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 class CoherenceTortureIT {
     private static final Logger log = LoggerFactory.getLogger(CoherenceTortureIT.class);
-    private static final int KEYS = 2000;
-    /** The keys the quiet phase reads and writes. */
-    private static final int HOT = 50;
     private static final Duration INTERVAL = Duration.ofMillis(250);
     private static final Duration TIMEOUT = Duration.ofMillis(500);
 
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone();
-
-    private static String key(int i) {
-        return "t:" + i;
-    }
 
     @Test
     void noStaleValueSurvivesTheFaults() throws Exception {
@@ -53,57 +43,12 @@ class CoherenceTortureIT {
         assumeTrue(server.isControllable(), "the torture test restarts the server");
         long seconds = Long.getLong("nearcache.torture.seconds", 45);
         RedisClient otherClient = RedisClient.create(server.uri());
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicBoolean quiet = new AtomicBoolean(false);
-        AtomicLong reads = new AtomicLong();
-        AtomicLong readErrors = new AtomicLong();
-        AtomicLong writes = new AtomicLong();
-        List<Thread> threads = new ArrayList<>();
         try (FaultProxy proxy = FaultProxy.to(server);
              StatefulRedisConnection<String, String> other = otherClient.connect();
              NearCache<String, String> cache = NearCache.builder().redisUri(proxy.uri()).maximumSize(1000)
                      .commandTimeout(Duration.ofSeconds(1)).heartbeatInterval(INTERVAL).heartbeatTimeout(TIMEOUT)
-                     .reconnectDebounce(Duration.ofMillis(200)).build()) {
-            for (int i = 0; i < KEYS; i++) {
-                other.async().set(key(i), "initial");
-            }
-            // readers: skewed towards a hot set, so the cache holds and reuses entries
-            for (int r = 0; r < 4; r++) {
-                threads.add(start("reader-" + r, running, () -> {
-                    double u = ThreadLocalRandom.current().nextDouble();
-                    try {
-                        cache.get(key(quiet.get() ? (int) (u * HOT) : (int) (u * u * u * KEYS)));
-                        reads.incrementAndGet();
-                    } catch (RuntimeException e) {
-                        readErrors.incrementAndGet();
-                    }
-                }));
-            }
-            // another client writes about 500 times a second; a thread writes through the cache now and then
-            threads.add(start("writer", running, () -> {
-                double u = ThreadLocalRandom.current().nextDouble();
-                int k = quiet.get() ? (int) (u * HOT) : (int) (u * u * u * KEYS);
-                try {
-                    other.sync().set(key(k), "w" + writes.incrementAndGet());
-                } catch (RuntimeException e) {
-                    // the server is restarting
-                }
-                pause(2);
-            }));
-            threads.add(start("own-writer", running, () -> {
-                int k = ThreadLocalRandom.current().nextInt(200);
-                try {
-                    if (k % 10 == 0) {
-                        cache.delete(key(k));
-                    } else {
-                        cache.set(key(k), "own" + writes.incrementAndGet());
-                    }
-                } catch (RuntimeException e) {
-                    // faults make writes fail; what Redis holds is compared at the end
-                }
-                pause(20);
-            }));
-
+                     .reconnectDebounce(Duration.ofMillis(200)).build();
+             TortureLoad load = new TortureLoad(cache, other.sync())) {
             List<Consumer<FaultProxy>> faults = List.of(
                     p -> Harness.kill(server, Harness.LISTENER),
                     p -> Harness.kill(server, Harness.data(ThreadLocalRandom.current().nextInt(2))),
@@ -118,7 +63,7 @@ class CoherenceTortureIT {
             long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
             int n = 0;
             while (System.nanoTime() < deadline) {
-                pause(2500);
+                Load.pause(2500);
                 Consumer<FaultProxy> fault = faults.get(n++ % faults.size());
                 try {
                     fault.accept(proxy);
@@ -139,63 +84,32 @@ class CoherenceTortureIT {
                     log.info("data connection {} is not up for the quiet phase: {}", d, e.getMessage());
                 }
             }
-            quiet.set(true);
-            pause(5000);
-            running.set(false);
-            for (Thread thread : threads) {
-                thread.join(10_000);
-            }
+            load.quiet();
+            Load.pause(5000);
+            load.stop();
             proxy.restore();
             await("connections healthy again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> cache.stats().invalidationConnectionHealthy() && other.sync().ping() != null);
             // the contract's grace: one heartbeat interval plus its timeout after writes stopped and all is healthy
             Thread.sleep(INTERVAL.plus(TIMEOUT).toMillis());
 
-            List<String> stale = new ArrayList<>();
-            for (int i = 0; i < KEYS; i++) {
-                String cached = cache.get(key(i));
-                String actual = other.sync().get(key(i));
-                if (!java.util.Objects.equals(cached, actual)) {
-                    stale.add(key(i) + " cache=" + cached + " redis=" + actual);
-                }
-            }
+            List<String> stale = load.staleKeys();
             NearCacheStats stats = cache.stats();
-            log.info("torture: {} s, {} faults, {} reads ({} failed), {} writes, stats {}", seconds, n, reads.get(),
-                    readErrors.get(), writes.get(), stats);
+            log.info("torture: {} s, {} faults, {} reads ({} failed), {} writes, stats {}", seconds, n,
+                    load.reads.get(), load.readErrors.get(), load.writes.get(), stats);
             assertEquals(List.of(), stale.subList(0, Math.min(10, stale.size())),
-                    stale.size() + " of " + KEYS + " keys differ from Redis");
-            assertTrue(reads.get() > 1000, "the readers ran: " + reads.get());
+                    stale.size() + " of " + TortureLoad.KEYS + " keys differ from Redis");
+            assertTrue(load.reads.get() > 1000, "the readers ran: " + load.reads.get());
             assertTrue(stats.hits() > 0 && stats.invalidations() > 0, stats.toString());
             assertTrue(stats.flushCount() > 0, stats.toString());
         } finally {
-            running.set(false);
             otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
 
     private static void holdFor(Runnable fault, FaultProxy proxy, long millis) {
         fault.run();
-        pause(millis);
+        Load.pause(millis);
         proxy.restore();
-    }
-
-    private static Thread start(String name, AtomicBoolean running, Runnable step) {
-        Thread thread = new Thread(() -> {
-            while (running.get()) {
-                step.run();
-            }
-        }, "torture-" + name);
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
-    }
-
-    /** Paces the load and spaces the faults; never used to wait for a result. */
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
