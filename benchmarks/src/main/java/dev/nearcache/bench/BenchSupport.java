@@ -1,7 +1,11 @@
 package dev.nearcache.bench;
 
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 /** Command-line options and key distributions shared by the load drivers. */
 final class BenchSupport {
@@ -78,5 +82,45 @@ final class BenchSupport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Starts the workloads' other client on a daemon thread: {@code write} is called with 1, 2, 3... at
+     * {@code perSecond} calls a second until {@code writing} turns false.
+     */
+    static Thread startWriter(int perSecond, AtomicBoolean writing, LongConsumer write) {
+        Thread writer = new Thread(() -> {
+            long interval = 1_000_000_000L / perSecond;
+            long next = System.nanoTime();
+            long n = 0;
+            while (writing.get()) {
+                write.accept(++n);
+                next += interval;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    sleepNanos(wait);
+                }
+            }
+        }, "bench-writer");
+        writer.setDaemon(true);
+        writer.start();
+        return writer;
+    }
+
+    /**
+     * Stale keys: once writes have stopped, waits the coherence contract's 3 s, then reads the {@code hot} hottest
+     * keys through the system and from Redis and counts those that differ.
+     */
+    static int staleKeys(int hot, Function<String, String> throughSystem, Function<String, String> fromRedis)
+            throws InterruptedException {
+        Thread.sleep(3000);
+        int stale = 0;
+        for (int i = 0; i < hot; i++) {
+            String key = key(i);
+            if (!Objects.equals(throughSystem.apply(key), fromRedis.apply(key))) {
+                stale++;
+            }
+        }
+        return stale;
     }
 }

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -164,21 +163,8 @@ public final class ClusterBenchmark {
                               StatefulRedisClusterConnection<String, String> direct, double[] zipf, int seconds,
                               int warmup) throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            long interval = 1_000_000_000L / WRITES_PER_SECOND;
-            long next = System.nanoTime();
-            long n = 0;
-            while (writing.get()) {
-                direct.async().set(BenchSupport.key(BenchSupport.zipfRank(zipf)), BenchSupport.value(++n));
-                next += interval;
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    BenchSupport.sleepNanos(wait);
-                }
-            }
-        }, "bench-writer");
-        writer.setDaemon(true);
-        writer.start();
+        Thread writer = BenchSupport.startWriter(WRITES_PER_SECOND, writing,
+                n -> direct.async().set(BenchSupport.key(BenchSupport.zipfRank(zipf)), BenchSupport.value(n)));
 
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
@@ -233,14 +219,7 @@ public final class ClusterBenchmark {
         // stale keys: writes stop, the contract's 3 s pass, then every hot key is read through the system
         writing.set(false);
         writer.join();
-        Thread.sleep(3000);
-        int stale = 0;
-        for (int i = 0; i < HOT_KEYS; i++) {
-            String key = BenchSupport.key(i);
-            if (!Objects.equals(reader.get(key), direct.sync().get(key))) {
-                stale++;
-            }
-        }
+        int stale = BenchSupport.staleKeys(HOT_KEYS, reader::get, direct.sync()::get);
 
         Histogram all = new Histogram(MAX_LATENCY, 2);
         long reads = 0;

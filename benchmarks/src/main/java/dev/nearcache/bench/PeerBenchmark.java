@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -211,22 +210,8 @@ public final class PeerBenchmark {
     private static Result run(Workload w, String system, Reader reader, StatefulRedisConnection<String, String> direct,
                               double[] zipf, int seconds, int warmup) throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            long interval = 1_000_000_000L / WRITES_PER_SECOND;
-            long next = System.nanoTime();
-            long n = 0;
-            while (writing.get()) {
-                String key = nextKey(w, zipf);
-                direct.async().set(key, BenchSupport.value(++n));
-                next += interval;
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    BenchSupport.sleepNanos(wait);
-                }
-            }
-        }, "bench-writer");
-        writer.setDaemon(true);
-        writer.start();
+        Thread writer = BenchSupport.startWriter(WRITES_PER_SECOND, writing,
+                n -> direct.async().set(nextKey(w, zipf), BenchSupport.value(n)));
 
         AtomicBoolean measuring = new AtomicBoolean(false);
         AtomicBoolean stop = new AtomicBoolean(false);
@@ -284,14 +269,7 @@ public final class PeerBenchmark {
         // stale keys: writes stop, the contract's 3 s pass, then every hot key is read through the system
         writing.set(false);
         writer.join();
-        Thread.sleep(3000);
-        int stale = 0;
-        for (int i = 0; i < HOT_KEYS; i++) {
-            String key = BenchSupport.key(i);
-            if (!Objects.equals(reader.get(key), direct.sync().get(key))) {
-                stale++;
-            }
-        }
+        int stale = BenchSupport.staleKeys(HOT_KEYS, reader::get, direct.sync()::get);
 
         Histogram all = new Histogram(60_000_000_000L, 2);
         long reads = 0;
