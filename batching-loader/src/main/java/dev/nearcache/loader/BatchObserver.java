@@ -33,7 +33,11 @@ public interface BatchObserver<K, V> {
      * @param context the value {@link #beforeSend} returned
      * @param keys    the batch's keys, as passed to {@code beforeSend}
      * @param values  the values in key order, null for absent keys; null if the batch failed
+     * @param ttls    with {@link BatchingLoaderBuilder#readTtls(boolean)}, each key's {@code PTTL} in key order, read
+     *                right after the values on the same connection: the remaining time to live in milliseconds,
+     *                {@code -1} for a key without one, {@code -2} for a key that no longer exists; null if TTLs are
+     *                not read or the batch failed
      * @param failure why the batch failed, or null
      */
-    void onReply(Object context, List<K> keys, List<V> values, Throwable failure);
+    void onReply(Object context, List<K> keys, List<V> values, long[] ttls, Throwable failure);
 }

@@ -1,6 +1,7 @@
 package dev.nearcache.loader;
 
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
@@ -34,6 +35,14 @@ public final class BatchingLoaderBuilder<K, V> {
     public static final int DEFAULT_MAX_PENDING_KEYS = 100_000;
     /** Default time a batch may take before its futures fail; a cache must fail fast rather than hang. */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    /** The shortest command timeout accepted. */
+    public static final Duration MIN_COMMAND_TIMEOUT = Duration.ofMillis(1);
+    /** The longest command timeout accepted. */
+    public static final Duration MAX_COMMAND_TIMEOUT = Duration.ofMinutes(10);
+    /** The shortest connect timeout accepted. */
+    public static final Duration MIN_CONNECT_TIMEOUT = Duration.ofMillis(100);
+    /** The longest connect timeout accepted. */
+    public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(5);
 
     private RedisURI redisUri;
     private final RedisCodec<K, V> codec;
@@ -41,6 +50,9 @@ public final class BatchingLoaderBuilder<K, V> {
     private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
     private int maxPendingKeys = DEFAULT_MAX_PENDING_KEYS;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private Duration connectTimeout;
+    private SocketOptions socketOptions = SocketOptions.builder().keepAlive(true).build();
+    private boolean readTtls;
     private ClientResources clientResources;
     private String clientName = "nearcache-data";
     private boolean groupBySlot;
@@ -58,6 +70,9 @@ public final class BatchingLoaderBuilder<K, V> {
         this.maxBatchSize = from.maxBatchSize;
         this.maxPendingKeys = from.maxPendingKeys;
         this.commandTimeout = from.commandTimeout;
+        this.connectTimeout = from.connectTimeout;
+        this.socketOptions = from.socketOptions;
+        this.readTtls = from.readTtls;
         this.clientResources = from.clientResources;
         this.clientName = from.clientName;
         this.groupBySlot = from.groupBySlot;
@@ -120,13 +135,40 @@ public final class BatchingLoaderBuilder<K, V> {
         return this;
     }
 
-    /** How long a batch may take, from being sent, before its futures fail (1 ms to 10 minutes; default 2 s). */
+    /**
+     * How long a batch may take, from being sent, before its futures fail (1 ms to 10 minutes; default 2 s). A
+     * batch that times out leaves its connection presumed broken: the connection is dropped and reconnects.
+     */
     public BatchingLoaderBuilder<K, V> commandTimeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "commandTimeout must not be null");
-        if (timeout.toMillis() < 1 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-            throw new IllegalArgumentException("commandTimeout must be between 1 ms and 10 minutes, got " + timeout);
-        }
-        this.commandTimeout = timeout;
+        this.commandTimeout = checkRange("commandTimeout", timeout, MIN_COMMAND_TIMEOUT, MAX_COMMAND_TIMEOUT);
+        return this;
+    }
+
+    /**
+     * How long connecting a data connection may take, handshake included (100 ms to 5 minutes; default five command
+     * timeouts, kept between 100 ms and 10 s).
+     */
+    public BatchingLoaderBuilder<K, V> connectTimeout(Duration timeout) {
+        this.connectTimeout = checkRange("connectTimeout", timeout, MIN_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT);
+        return this;
+    }
+
+    /**
+     * The data connections' socket options, such as TCP keepalive and {@code TCP_USER_TIMEOUT} (default: keepalive
+     * on, Lettuce's defaults otherwise). Their connect timeout is replaced by {@link #connectTimeout(Duration)}.
+     */
+    public BatchingLoaderBuilder<K, V> socketOptions(SocketOptions options) {
+        this.socketOptions = Objects.requireNonNull(options, "socketOptions must not be null");
+        return this;
+    }
+
+    /**
+     * Whether each batch also reads its keys' remaining time to live (default false): a short read-only script that
+     * returns each key's {@code PTTL}, written in the same pipeline right behind the batch's MGET, and handed to the
+     * {@link BatchObserver} with the values. It needs the {@code EVAL} command (an ACL user needs {@code +eval}).
+     */
+    public BatchingLoaderBuilder<K, V> readTtls(boolean enabled) {
+        this.readTtls = enabled;
         return this;
     }
 
@@ -191,6 +233,24 @@ public final class BatchingLoaderBuilder<K, V> {
         return new MgetBatchingLoader<>(this);
     }
 
+    private static Duration checkRange(String name, Duration value, Duration min, Duration max) {
+        Objects.requireNonNull(value, name + " must not be null");
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(name + " must be between " + readable(min) + " and " + readable(max)
+                    + ", got " + value);
+        }
+        return value;
+    }
+
+    /** 100 ms, 10 s, 5 minutes. */
+    private static String readable(Duration d) {
+        long ms = d.toMillis();
+        if (ms >= 60_000 && ms % 60_000 == 0) {
+            return ms / 60_000 + (ms == 60_000 ? " minute" : " minutes");
+        }
+        return ms >= 1000 && ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
     RedisURI redisUri() {
         return redisUri;
     }
@@ -213,6 +273,26 @@ public final class BatchingLoaderBuilder<K, V> {
 
     Duration commandTimeout() {
         return commandTimeout;
+    }
+
+    Duration connectTimeout() {
+        return connectTimeout != null ? connectTimeout : defaultConnectTimeout(commandTimeout);
+    }
+
+    /** Five command timeouts, kept between 100 ms and 10 s. */
+    public static Duration defaultConnectTimeout(Duration commandTimeout) {
+        Duration fiveTimes = commandTimeout.multipliedBy(5);
+        Duration atMost = Duration.ofSeconds(10);
+        return fiveTimes.compareTo(MIN_CONNECT_TIMEOUT) < 0 ? MIN_CONNECT_TIMEOUT
+                : fiveTimes.compareTo(atMost) > 0 ? atMost : fiveTimes;
+    }
+
+    SocketOptions socketOptions() {
+        return socketOptions.mutate().connectTimeout(connectTimeout()).build();
+    }
+
+    boolean readTtls() {
+        return readTtls;
     }
 
     ClientResources clientResources() {

@@ -24,6 +24,14 @@ public interface DataConnection<K, V> {
     boolean isOpen();
 
     /**
+     * Drops the connection's socket so that it reconnects (the loader's listeners see {@code deactivated}, then
+     * {@code activated} on the new socket). For a connection presumed broken, such as one whose command timed out or
+     * whose set-up command failed: a half-open TCP connection never closes by itself, and Lettuce reconnects only
+     * when the socket closes. Does nothing while the connection is down or closed.
+     */
+    void reconnect();
+
+    /**
      * The Lettuce connection, to send commands of one's own on it (such as {@code CLIENT TRACKING}). Commands sent
      * from {@link DataConnectionListener#activated(DataConnection)} are written before any command Lettuce replays
      * after a reconnect.

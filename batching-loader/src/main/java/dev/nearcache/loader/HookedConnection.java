@@ -1,10 +1,12 @@
 package dev.nearcache.loader;
 
+import io.lettuce.core.Delegating;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.json.JsonParser;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.protocol.PushHandler;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,6 +66,18 @@ final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> imp
     @Override
     public long generation() {
         return generation.get();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void reconnect() {
+        RedisChannelWriter writer = getChannelWriter();
+        if (writer instanceof Delegating) {
+            writer = ((Delegating<RedisChannelWriter>) writer).unwrap(); // the command-expiry and listener wrappers
+        }
+        if (writer instanceof DefaultEndpoint) {
+            ((DefaultEndpoint) writer).disconnect(); // closes the channel; Lettuce's watchdog reconnects
+        }
     }
 
     @Override

@@ -20,6 +20,14 @@ class BatchingLoaderBuilderTest {
                 assertThrows(IllegalArgumentException.class, () -> b.maxPendingKeys(-5)).getMessage());
         assertEquals("commandTimeout must be between 1 ms and 10 minutes, got PT0S",
                 assertThrows(IllegalArgumentException.class, () -> b.commandTimeout(Duration.ZERO)).getMessage());
+        assertEquals("commandTimeout must be between 1 ms and 10 minutes, got PT10M0.001S",
+                assertThrows(IllegalArgumentException.class,
+                        () -> b.commandTimeout(Duration.ofMinutes(10).plusMillis(1))).getMessage());
+        assertEquals("connectTimeout must be between 100 ms and 5 minutes, got PT0.099S",
+                assertThrows(IllegalArgumentException.class,
+                        () -> b.connectTimeout(Duration.ofMillis(99))).getMessage());
+        assertEquals("socketOptions must not be null",
+                assertThrows(NullPointerException.class, () -> b.socketOptions(null)).getMessage());
         assertEquals("commandTimeout must not be null",
                 assertThrows(NullPointerException.class, () -> b.commandTimeout(null)).getMessage());
         assertEquals("codec must not be null",

@@ -82,7 +82,7 @@ class BatchingLoaderIT {
         }
 
         @Override
-        public void onReply(Object context, List<String> keys, List<String> values, Throwable failure) {
+        public void onReply(Object context, List<String> keys, List<String> values, long[] ttls, Throwable failure) {
         }
     }
 
@@ -279,6 +279,63 @@ class BatchingLoaderIT {
             proxy.restore();
             await("loads succeed after the stall").atMost(Duration.ofSeconds(10)).ignoreExceptions()
                     .until(() -> "value:61".equals(loader.get("key:61")));
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "readTtls {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aConnectionThatStopsAnsweringIsReplacedWhileNewConnectionsWork(boolean readTtls) throws Exception {
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri()).readTtls(readTtls)
+                     .connections(2).commandTimeout(Duration.ofMillis(300)).build()) {
+            assertEquals("value:1", loader.get("key:1"));
+            int accepted = proxy.acceptedConnections();
+            proxy.awaitLinks(2, Duration.ofSeconds(5)).forEach(FaultProxy.Link::stall); // half-open: never closes
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> loader.load("key:2").get(10, TimeUnit.SECONDS));
+            assertInstanceOf(RedisCommandTimeoutException.class, e.getCause());
+            // nothing is restored: only a new connection can answer
+            await("loads succeed on new connections").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> "value:3".equals(loader.get("key:3")) && "value:4".equals(loader.get("key:4")));
+            assertTrue(proxy.acceptedConnections() > accepted, "the stalled connection was replaced");
+            for (int i = 5; i < 25; i++) {
+                assertEquals("value:" + i, loader.get("key:" + i));
+            }
+        }
+    }
+
+    @Test
+    void ttlsAreReadBehindTheValues() {
+        writer.sync().set("ttl:a", "a", io.lettuce.core.SetArgs.Builder.px(60_000));
+        writer.sync().set("ttl:b", "b");
+        List<long[]> seen = new CopyOnWriteArrayList<>();
+        BatchObserver<String, String> observer = new BatchObserver<>() {
+            @Override
+            public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
+                return null;
+            }
+
+            @Override
+            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
+                                Throwable failure) {
+                seen.add(ttls);
+            }
+        };
+        try (BatchingLoader<String, String> loader = builder().readTtls(true).observer(observer).build()) {
+            Map<String, String> values = loader.getAll(List.of("ttl:a", "ttl:b", "ttl:c"));
+            assertEquals("a", values.get("ttl:a"));
+            assertEquals("b", values.get("ttl:b"));
+            assertNull(values.get("ttl:c"));
+            assertEquals(1, seen.size());
+            long[] ttls = seen.get(0);
+            assertEquals(3, ttls.length);
+            assertTrue(ttls[0] > 0 && ttls[0] <= 60_000, "remaining PTTL of ttl:a: " + ttls[0]);
+            assertEquals(-1, ttls[1], "ttl:b has no TTL");
+            assertEquals(-2, ttls[2], "ttl:c does not exist");
+        }
+        try (BatchingLoader<String, String> loader = builder().observer(observer).build()) {
+            loader.get("ttl:a");
+            assertNull(seen.get(1), "no TTLs unless asked for");
         }
     }
 

@@ -111,6 +111,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
                 .toList();
         this.client = RedisClusterClient.create(resources, seeds);
         client.setOptions(ClusterClientOptions.builder()
+                .socketOptions(SocketSettings.options(b.connectTimeout()))
                 .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         // a backstop: our own check (checkViews) runs every period on connections we hold
@@ -397,6 +398,15 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     @Override
     public RedisClusterCommands<K, V> writer() {
         return connection.sync();
+    }
+
+    /**
+     * Not acted on: Lettuce's cluster connection keeps one connection per node inside it, and a write that timed
+     * out does not say which. Its socket options (keepalive, {@code TCP_USER_TIMEOUT} on native transports) and a
+     * topology change that replaces the node still close a dead one.
+     */
+    @Override
+    public void writeTimedOut() {
     }
 
     // ---- state ----------------------------------------------------------------------------------------------------

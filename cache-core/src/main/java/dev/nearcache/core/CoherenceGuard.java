@@ -102,6 +102,16 @@ final class CoherenceGuard {
             }
         }
 
+        /** Whether reads on every one of {@code connections} are tracked now (for logs and health only). */
+        boolean allTracked(List<? extends DataConnection<?, ?>> connections) {
+            for (DataConnection<?, ?> connection : connections) {
+                if (!tracked(connection)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** Rule 1: whether a read written now on {@code connection} is tracked, redirecting to our listener. */
         boolean tracked(DataConnection<?, ?> connection) {
             long id = redirectId;

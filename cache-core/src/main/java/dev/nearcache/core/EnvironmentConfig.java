@@ -68,6 +68,10 @@ final class EnvironmentConfig {
             set("NEARCACHE_NEGATIVE_CACHING", () ->
                     builder.negativeCaching(bool("NEARCACHE_NEGATIVE_CACHING", negative)));
         }
+        String serverTtl = value(env, "NEARCACHE_SERVER_TTL");
+        if (serverTtl != null) {
+            set("NEARCACHE_SERVER_TTL", () -> builder.serverTtl(bool("NEARCACHE_SERVER_TTL", serverTtl)));
+        }
         String batch = value(env, "NEARCACHE_BATCH_SIZE");
         if (batch != null) {
             set("NEARCACHE_BATCH_SIZE", () ->

@@ -1,5 +1,7 @@
 package dev.nearcache.core;
 
+import dev.nearcache.invalidation.InvalidationListenerBuilder;
+import dev.nearcache.loader.BatchingLoaderBuilder;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.codec.RedisCodec;
 import java.time.Duration;
@@ -30,6 +32,11 @@ import java.util.Objects;
  */
 public final class NearCacheBuilder<K, V> {
     static final long DEFAULT_MAXIMUM_SIZE = 10_000;
+    /**
+     * The shortest command timeout: below it the tracking registration of a connection would time out, and so
+     * replace the connection, on an ordinary scheduling hiccup.
+     */
+    static final Duration MIN_COMMAND_TIMEOUT = Duration.ofMillis(10);
 
     private final RedisCodec<K, V> codec;
     /** Default time between looks at a cluster's topology. */
@@ -43,12 +50,13 @@ public final class NearCacheBuilder<K, V> {
     Duration localTtl;
     int maxValueBytes = 1024 * 1024;
     boolean negativeCaching = true;
-    int batchSize = dev.nearcache.loader.BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
-    int connections = dev.nearcache.loader.BatchingLoaderBuilder.DEFAULT_CONNECTIONS;
-    Duration commandTimeout = dev.nearcache.loader.BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
-    Duration heartbeatInterval = dev.nearcache.invalidation.InvalidationListenerBuilder.DEFAULT_HEARTBEAT_INTERVAL;
+    boolean serverTtl = true;
+    int batchSize = BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
+    int connections = BatchingLoaderBuilder.DEFAULT_CONNECTIONS;
+    Duration commandTimeout = BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
+    Duration heartbeatInterval = InvalidationListenerBuilder.DEFAULT_HEARTBEAT_INTERVAL;
     Duration heartbeatTimeout;
-    Duration reconnectDebounce = dev.nearcache.invalidation.InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
+    Duration reconnectDebounce = InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
     Duration readThroughTtl;
 
     NearCacheBuilder(RedisCodec<K, V> codec) {
@@ -65,6 +73,7 @@ public final class NearCacheBuilder<K, V> {
         this.localTtl = from.localTtl;
         this.maxValueBytes = from.maxValueBytes;
         this.negativeCaching = from.negativeCaching;
+        this.serverTtl = from.serverTtl;
         this.batchSize = from.batchSize;
         this.connections = from.connections;
         this.commandTimeout = from.commandTimeout;
@@ -173,8 +182,8 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
-     * A local entry is dropped this long after it was read, whatever Redis says (rule 7's backstop: Redis reports
-     * an expired key only when it actually deletes it). Default: none.
+     * A local entry is dropped this long after it was read, whatever Redis says (rule 7's backstop). Entries of
+     * keys with a TTL in Redis expire with it anyway ({@link #serverTtl(boolean)}). Default: none.
      */
     public NearCacheBuilder<K, V> localTtl(Duration ttl) {
         this.localTtl = positive("localTtl", ttl, Duration.ofDays(365));
@@ -199,6 +208,19 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
+    /**
+     * Whether a value read from Redis is kept locally no longer than the key's remaining time to live (default
+     * true). Redis reports an expired key only when it deletes it (when something reads it, or when its sampling
+     * expire cycle finds it), which with many keys around can be minutes after the TTL; so each batch reads every
+     * key's {@code PTTL} right behind its MGET, on the same connection, and a local entry expires that long after
+     * the read was sent. Turn it off only for a keyspace without TTLs: it costs a {@code PTTL} command per key
+     * read from Redis (the README's benchmark gives the figure); hits cost the same either way.
+     */
+    public NearCacheBuilder<K, V> serverTtl(boolean enabled) {
+        this.serverTtl = enabled;
+        return this;
+    }
+
     /** The most keys per MGET (1 to 100,000; default 512, chosen by measurement; see the batching loader). */
     public NearCacheBuilder<K, V> batchSize(int keys) {
         if (keys < 1 || keys > 100_000) {
@@ -217,31 +239,41 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
-    /** How long a Redis command may take before the call fails (1 ms to 10 minutes; default 2 s). */
+    /**
+     * How long a Redis command may take before the call fails (10 ms to 10 minutes; default 2 s). A data connection
+     * whose read or tracking registration times out is presumed broken and replaced (a half-open TCP connection
+     * never closes by itself). Connecting may take five times as long, at least 100 ms and at most 10 s.
+     */
     public NearCacheBuilder<K, V> commandTimeout(Duration timeout) {
-        this.commandTimeout = positive("commandTimeout", timeout, Duration.ofMinutes(10));
+        this.commandTimeout = within("commandTimeout", timeout, MIN_COMMAND_TIMEOUT,
+                BatchingLoaderBuilder.MAX_COMMAND_TIMEOUT);
         return this;
     }
 
-    /** Time between heartbeat PINGs on the invalidation connection (default 1 s). */
+    /** Time between heartbeat PINGs on the invalidation connection (10 ms to 1 minute; default 1 s). */
     public NearCacheBuilder<K, V> heartbeatInterval(Duration interval) {
-        this.heartbeatInterval = positive("heartbeatInterval", interval, Duration.ofMinutes(1));
+        this.heartbeatInterval = within("heartbeatInterval", interval, InvalidationListenerBuilder.MIN_HEARTBEAT,
+                InvalidationListenerBuilder.MAX_HEARTBEAT_INTERVAL);
         return this;
     }
 
-    /** How late a PONG may be before the invalidation connection counts as lost (default two intervals). */
+    /**
+     * How late a PONG may be before the invalidation connection counts as lost (10 ms to 5 minutes; default two
+     * intervals).
+     */
     public NearCacheBuilder<K, V> heartbeatTimeout(Duration timeout) {
-        this.heartbeatTimeout = positive("heartbeatTimeout", timeout, Duration.ofMinutes(5));
+        this.heartbeatTimeout = within("heartbeatTimeout", timeout, InvalidationListenerBuilder.MIN_HEARTBEAT,
+                InvalidationListenerBuilder.MAX_HEARTBEAT_TIMEOUT);
         return this;
     }
 
-    /** The least time between reconnect attempts of the invalidation connection after a failure (default 1.5 s). */
+    /**
+     * The least time between reconnect attempts of the invalidation connection after a failure (0 to 1 minute;
+     * default 1.5 s).
+     */
     public NearCacheBuilder<K, V> reconnectDebounce(Duration debounce) {
-        Objects.requireNonNull(debounce, "reconnectDebounce must not be null");
-        if (debounce.isNegative()) {
-            throw new NearCacheConfigurationException("reconnectDebounce must not be negative, got " + debounce);
-        }
-        this.reconnectDebounce = debounce;
+        this.reconnectDebounce = within("reconnectDebounce", debounce, Duration.ZERO,
+                InvalidationListenerBuilder.MAX_RECONNECT_DEBOUNCE);
         return this;
     }
 
@@ -309,11 +341,40 @@ public final class NearCacheBuilder<K, V> {
         return heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2);
     }
 
+    /** How long connecting may take: five command timeouts, between 100 ms and 10 s (within what both inner builders accept). */
+    Duration connectTimeout() {
+        return BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout);
+    }
+
     private static Duration positive(String name, Duration value, Duration max) {
+        return within(name, value, Duration.ofMillis(1), max);
+    }
+
+    /**
+     * The one range check of every duration setting. The bounds of settings handed to the batching loader or the
+     * invalidation listener are theirs (or narrower), so that whatever is accepted here also builds there.
+     */
+    private static Duration within(String name, Duration value, Duration min, Duration max) {
         Objects.requireNonNull(value, name + " must not be null");
-        if (value.toMillis() < 1 || value.compareTo(max) > 0) {
-            throw new NearCacheConfigurationException(name + " must be between 1 ms and " + max + ", got " + value);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new NearCacheConfigurationException(name + " must be between " + readable(min) + " and "
+                    + readable(max) + ", got " + value);
         }
         return value;
+    }
+
+    /** 0, 10 ms, 2 s, 5 minutes, 365 days. */
+    static String readable(Duration d) {
+        long ms = d.toMillis();
+        if (ms >= 86_400_000 && ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + " days";
+        }
+        if (ms >= 3_600_000 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + (ms == 3_600_000 ? " hour" : " hours");
+        }
+        if (ms >= 60_000 && ms % 60_000 == 0) {
+            return ms / 60_000 + (ms == 60_000 ? " minute" : " minutes");
+        }
+        return ms == 0 ? "0" : ms >= 1000 && ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 }

@@ -6,7 +6,9 @@ import dev.nearcache.loader.BatchObserver;
 import dev.nearcache.loader.BatchingLoader;
 import dev.nearcache.loader.DataConnection;
 import dev.nearcache.loader.DataConnectionListener;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.push.PushListener;
 import io.lettuce.core.resource.ClientResources;
@@ -57,6 +59,8 @@ final class NodeShard<K, V> implements AutoCloseable {
     private final BatchingLoader<K, V> loader;
     private final InvalidationListener<K> listener;
     private final AtomicLong readies = new AtomicLong();
+    /** A loss happened since caching last worked on every data connection; cleared when it works again. */
+    private volatile boolean resumeToAnnounce;
     private volatile boolean closed;
 
     /**
@@ -72,8 +76,10 @@ final class NodeShard<K, V> implements AutoCloseable {
         this.tracking = new CoherenceGuard.Node(b.connections, key -> routes.serves(this, key));
         BatchingLoader<K, V> builtLoader = null;
         try {
+            SocketOptions sockets = SocketSettings.options(b.connectTimeout());
             builtLoader = BatchingLoader.builder().codec(b.codec()).redisUri(uri).clientResources(resources)
                     .connections(b.connections).maxBatchSize(b.batchSize).commandTimeout(b.commandTimeout)
+                    .connectTimeout(b.connectTimeout()).socketOptions(sockets).readTtls(b.serverTtl)
                     .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents()).build();
             this.loader = builtLoader;
             for (DataConnection<K, V> connection : loader.connections()) {
@@ -82,7 +88,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             this.listener = InvalidationListener.builder().keyCodec(b.codec()).redisUri(uri)
                     .clientResources(resources).heartbeatInterval(b.heartbeatInterval)
                     .heartbeatTimeout(b.effectiveHeartbeatTimeout()).reconnectDebounce(b.reconnectDebounce)
-                    .connectTimeout(b.commandTimeout.multipliedBy(5)).handler(new Invalidations()).build();
+                    .connectTimeout(b.connectTimeout()).socketOptions(sockets).handler(new Invalidations()).build();
         } catch (RuntimeException e) {
             closed = true;
             if (builtLoader != null) {
@@ -125,8 +131,8 @@ final class NodeShard<K, V> implements AutoCloseable {
         }
 
         @Override
-        public void onReply(Object context, List<K> keys, List<V> values, Throwable failure) {
-            cache.onReply(context, keys, values, failure);
+        public void onReply(Object context, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
+            cache.onReply(context, keys, values, ttls, failure);
         }
     }
 
@@ -148,6 +154,7 @@ final class NodeShard<K, V> implements AutoCloseable {
         public void deactivated(DataConnection<K, V> connection) {
             tracking.trackingLost(connection.index());
             if (!closed) {
+                resumeToAnnounce = true;
                 cache.flush(FlushReason.DATA_CONNECTION_LOST);
                 routes.connectionLost(NodeShard.this);
             }
@@ -165,11 +172,39 @@ final class NodeShard<K, V> implements AutoCloseable {
         commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id)).whenComplete((ok, failure) -> {
             if (failure == null) {
                 tracking.trackingConfirmed(connection, generation, id);
-            } else if (!closed) {
-                log.warn("CLIENT TRACKING ON REDIRECT {} failed on data connection {} to {}: {}", id,
-                        connection.index(), endpoint, failure.toString());
+                announceResumeOnceTracked();
+            } else if (!closed && connection.generation() == generation) {
+                trackingFailed(connection, id, failure);
             }
         });
+    }
+
+    /**
+     * Rule 9: a tracking registration that did not get an answer means the connection is presumed broken (a
+     * half-open link answers nothing, and never closes by itself): drop it, and it reconnects through the
+     * activation hook, which registers again (rule 4); its loss flushes (rule 3). An error reply is the server
+     * speaking over a working connection: reconnecting would not change its answer, and nothing read on the
+     * connection is cached meanwhile (rule 1).
+     */
+    private void trackingFailed(DataConnection<K, V> connection, long id, Throwable failure) {
+        if (failure instanceof RedisCommandExecutionException) {
+            log.error("Redis at {} refused CLIENT TRACKING ON REDIRECT {} on data connection {}: {}; nothing read on"
+                    + " it is cached", endpoint, id, connection.index(), failure.getMessage());
+            return;
+        }
+        log.warn("CLIENT TRACKING ON REDIRECT {} got no answer on data connection {} to {} ({}); dropping the"
+                + " connection to reconnect", id, connection.index(), endpoint, failure.toString());
+        resumeToAnnounce = true;
+        connection.reconnect();
+    }
+
+    /** Says "caching resumes" once, after a loss, when every data connection has confirmed tracking again. */
+    private void announceResumeOnceTracked() {
+        if (resumeToAnnounce && tracking.allTracked(loader.connections())) {
+            resumeToAnnounce = false;
+            log.info("near cache reads from {} are tracked on every data connection again; caching resumes",
+                    endpoint);
+        }
     }
 
     private PushListener redirBrokenListener() {
@@ -198,6 +233,7 @@ final class NodeShard<K, V> implements AutoCloseable {
         public void lost(String reason) {
             tracking.redirectTo(-1); // degraded: this node's reads go to Redis, nothing of them is cached
             if (!closed) {
+                resumeToAnnounce = true;
                 cache.flush(FlushReason.INVALIDATION_CONNECTION_LOST);
                 routes.connectionLost(NodeShard.this);
             }
@@ -207,7 +243,7 @@ final class NodeShard<K, V> implements AutoCloseable {
         @Override
         public void ready(long clientId) {
             if (readies.incrementAndGet() > 1) {
-                log.info("near cache invalidations from {} are back; caching resumes", endpoint);
+                log.info("near cache invalidations from {} are back; tracking is registered again", endpoint);
                 cache.invalidationsBack();
             }
             tracking.redirectTo(clientId);

@@ -27,6 +27,12 @@ interface Routing<K, V> extends AutoCloseable {
      */
     RedisClusterCommands<K, V> writer();
 
+    /**
+     * A write on {@link #writer()} timed out: its connection is presumed broken (rule 9) and is dropped so that it
+     * reconnects. Over a cluster, Lettuce's cluster connection keeps its node connections (documented limit).
+     */
+    void writeTimedOut();
+
     /** Whether every node's invalidation connection is ready (so reads of every key may be cached). */
     boolean invalidationsReady();
 

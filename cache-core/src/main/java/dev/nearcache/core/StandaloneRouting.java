@@ -1,11 +1,15 @@
 package dev.nearcache.core;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Delegating;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.Collection;
@@ -27,8 +31,8 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
         try {
             builtShard = new NodeShard<>(cache, b, uri, resources, false, NodeShard.STANDALONE);
             builtClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
-                    .withTimeout(b.commandTimeout).build());
-            builtClient.setOptions(ClientOptions.builder()
+                    .withTimeout(b.connectTimeout()).build());
+            builtClient.setOptions(ClientOptions.builder().socketOptions(SocketSettings.options(b.connectTimeout()))
                     .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout)).build());
             this.writer = builtClient.connect(b.codec());
         } catch (RuntimeException e) {
@@ -62,6 +66,18 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     @Override
     public RedisClusterCommands<K, V> writer() {
         return writer.sync();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void writeTimedOut() {
+        RedisChannelWriter channel = ((RedisChannelHandler<?, ?>) writer).getChannelWriter();
+        if (channel instanceof Delegating) {
+            channel = ((Delegating<RedisChannelWriter>) channel).unwrap(); // the command-expiry wrapper
+        }
+        if (channel instanceof DefaultEndpoint) {
+            ((DefaultEndpoint) channel).disconnect(); // Lettuce reconnects on the closed socket
+        }
     }
 
     @Override

@@ -2,8 +2,10 @@ package dev.nearcache.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.nearcache.loader.DataConnection;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -29,9 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The near cache: Caffeine over the node shards ({@link NodeShard}: a batching loader for reads and an invalidation
  * listener per Redis node), reached through a {@link Routing} (one node, or a cluster's masters), plus a plain
- * connection for writes. Each of DESIGN.md's seven rules is named where it is kept: rules 1 and 2 in
- * {@link CoherenceGuard}, 3 and 4 in {@link NodeShard} (and {@link ClusterRouting} for topology changes), the rest
- * below.
+ * connection for writes. Each of DESIGN.md's nine rules is named where it is kept: rules 1 and 2 in
+ * {@link CoherenceGuard}, 3 and 4 in {@link NodeShard} (and {@link ClusterRouting} for topology changes), 9 in the
+ * batching loader (a batch that times out drops its connection) and {@link NodeShard} (a tracking registration
+ * without answer does), the rest below.
  */
 final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private static final Logger log = LoggerFactory.getLogger(TrackingNearCache.class);
@@ -42,10 +45,43 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private static final class Entry {
         final Object value;
         final int weight;
+        /** {@link System#nanoTime()} past which Redis may have expired the key (rule 8), or {@link #NEVER}. */
+        final long expiresAt;
 
-        Entry(Object value, int weight) {
+        Entry(Object value, int weight, long expiresAt) {
             this.value = value;
             this.weight = weight;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    private static final long NEVER = Long.MAX_VALUE;
+
+    /**
+     * Rules 7 and 8 as Caffeine's expiry: an entry lives until the key's server TTL runs out (counted from before
+     * its read was sent), and no longer than the local TTL if one is set. Reads do not extend it.
+     */
+    private static final class EntryExpiry implements Expiry<Object, Entry> {
+        private final long localTtlNanos;
+
+        EntryExpiry(Duration localTtl) {
+            this.localTtlNanos = localTtl == null ? NEVER : localTtl.toNanos();
+        }
+
+        @Override
+        public long expireAfterCreate(Object key, Entry entry, long now) {
+            long serverLeft = entry.expiresAt == NEVER ? NEVER : Math.max(0, entry.expiresAt - now);
+            return Math.min(serverLeft, localTtlNanos);
+        }
+
+        @Override
+        public long expireAfterUpdate(Object key, Entry entry, long now, long currentDuration) {
+            return expireAfterCreate(key, entry, now);
+        }
+
+        @Override
+        public long expireAfterRead(Object key, Entry entry, long now, long currentDuration) {
+            return currentDuration;
         }
     }
 
@@ -59,6 +95,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private final boolean weighed;
     private final int maxValueBytes;
     private final boolean negativeCaching;
+    private final boolean serverTtl;
     private final Duration commandTimeout;
     private final Duration readThroughTtl;
     private final Cache<Object, Entry> cache;
@@ -82,6 +119,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         this.endpoint = b.endpoint();
         this.maxValueBytes = b.maxValueBytes;
         this.negativeCaching = b.negativeCaching;
+        this.serverTtl = b.serverTtl;
         this.commandTimeout = b.commandTimeout;
         this.readThroughTtl = b.readThroughTtl;
         for (FlushReason reason : FlushReason.values()) {
@@ -95,7 +133,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         } else {
             caffeine.maximumSize(b.maximumSize >= 0 ? b.maximumSize : NearCacheBuilder.DEFAULT_MAXIMUM_SIZE);
         }
-        if (b.localTtl != null) {
+        if (b.serverTtl) {
+            caffeine.expireAfter(new EntryExpiry(b.localTtl));
+        } else if (b.localTtl != null) {
             caffeine.expireAfterWrite(b.localTtl);
         }
         this.cache = caffeine.build();
@@ -216,6 +256,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
                 routing.writer().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
             }
         } catch (RuntimeException e) {
+            if (e instanceof RedisCommandTimeoutException) {
+                routing.writeTimedOut(); // rule 9
+            }
             throw unavailable("write", e);
         } finally {
             ownWrite(key);
@@ -229,6 +272,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         try {
             routing.writer().del(key);
         } catch (RuntimeException e) {
+            if (e instanceof RedisCommandTimeoutException) {
+                routing.writeTimedOut(); // rule 9
+            }
             throw unavailable("delete", e);
         } finally {
             ownWrite(key);
@@ -261,8 +307,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         return new Sent(guard.beforeSend(node, connection, keys), System.nanoTime());
     }
 
-    /** A node shard's batch was answered or failed: stores what the ticket allows. */
-    void onReply(Object context, List<K> keys, List<V> values, Throwable failure) {
+    /** A node shard's batch was answered or failed: stores what the ticket allows, each until its server TTL. */
+    void onReply(Object context, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
         Sent sent = (Sent) context;
         if (sent == null) {
             return; // beforeSend failed: the batch was never sent
@@ -281,16 +327,37 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         }
         loads.add(keys.size());
         for (int i = 0; i < keys.size(); i++) {
-            store(sent.ticket, i, keys.get(i), values.get(i));
+            store(sent.ticket, i, keys.get(i), values.get(i), expiresAt(sent.nanos, ttls, i, values.get(i)));
         }
     }
 
     private record Sent(CoherenceGuard.Ticket ticket, long nanos) {
     }
 
-    private void store(CoherenceGuard.Ticket ticket, int index, K key, V value) {
+    /**
+     * Rule 8: bounded by the server's TTL. Redis invalidates an expiring key only when it deletes it, which may be
+     * long after its TTL ran out; so an entry expires when the key's {@code PTTL}, read right behind the value,
+     * has passed since the batch was sent (before Redis read it: never later than Redis's own expiry). Returns
+     * {@link #NEVER} for a key without a TTL, or for an absent key (its creation is invalidated); 0, not to be
+     * stored, for a value whose key was gone by the time its PTTL was read or has no time left.
+     */
+    private long expiresAt(long sentNanos, long[] ttls, int index, V value) {
+        if (ttls == null) {
+            return serverTtl ? 0 : NEVER; // TTLs asked for but not read: never store unbounded
+        }
+        long pttl = ttls[index];
+        if (pttl == -1 || (pttl == -2 && value == null)) {
+            return NEVER;
+        }
+        if (pttl <= 0) {
+            return 0;
+        }
+        return sentNanos + TimeUnit.MILLISECONDS.toNanos(pttl);
+    }
+
+    private void store(CoherenceGuard.Ticket ticket, int index, K key, V value, long expiresAt) {
         Object id = idOf(key);
-        if (!ticket.tracked() || (value == null && !negativeCaching)) {
+        if (!ticket.tracked() || (value == null && !negativeCaching) || expiresAt == 0) {
             guard.release(ticket, index, id);
             return;
         }
@@ -304,7 +371,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             }
             weight = weighed ? valueBytes + codec.encodeKey(key).remaining() : 1;
         }
-        Entry entry = new Entry(value == null ? ABSENT : value, weight);
+        Entry entry = new Entry(value == null ? ABSENT : value, weight, expiresAt);
         boolean[] stored = new boolean[1];
         cache.asMap().compute(id, (k, old) -> {
             if (guard.mayStore(ticket, index, k)) {

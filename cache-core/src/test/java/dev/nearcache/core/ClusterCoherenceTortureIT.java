@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * The coherence contract under faults, over a Redis Cluster of 3 masters with a replica each: readers through the
  * cache, writers on another client and through the cache, and a fault every few seconds on a random master (kill
  * its invalidation connection or a data connection, FLUSHALL, CLIENT PAUSE, migrate a slot holding keys to another
- * master, kill the master so its replica takes over and bring it back as a replica). When writes stop and all is
+ * master, freeze its process for 1.5 s so that every connection to it answers nothing, kill the master so its replica takes over and bring it back as a replica). When writes stop and all is
  * healthy, after one heartbeat interval plus its timeout and one topology refresh period, no key read through the
  * cache may differ from Redis. A quiet phase without faults ends the load, as in {@link CoherenceTortureIT}.
  *
@@ -55,7 +55,7 @@ class ClusterCoherenceTortureIT {
                 List<ClusterNode> masters = cluster.masters();
                 ClusterNode master = masters.get(ThreadLocalRandom.current().nextInt(masters.size()));
                 RedisServer server = master.server().orElseThrow();
-                String fault = switch (n++ % 6) {
+                String fault = switch (n++ % 7) {
                     case 0 -> kill(server, Harness.LISTENER);
                     case 1 -> kill(server, Harness.data(ThreadLocalRandom.current().nextInt(2)));
                     case 2 -> {
@@ -67,6 +67,7 @@ class ClusterCoherenceTortureIT {
                         yield "CLIENT PAUSE";
                     }
                     case 4 -> migrate(cluster, masters, master);
+                    case 5 -> freeze(server);
                     default -> failover(cluster, master, server);
                 };
                 applied.add(fault + " on " + master.port());
@@ -101,6 +102,35 @@ class ClusterCoherenceTortureIT {
             return "CLIENT KILL " + name;
         } catch (AssertionError e) {
             return "(no " + name + " to kill)"; // reconnecting from the previous fault
+        }
+    }
+
+    /**
+     * Stops the master's process (SIGSTOP) for 1.5 s, less than the cluster's node timeout: every connection to it
+     * stays open and answers nothing, as over a half-open link (rule 9), then it carries on.
+     */
+    private static String freeze(RedisServer server) {
+        String pid = Long.toString(server.pid().orElseThrow());
+        try {
+            signal("STOP", pid);
+            Load.pause(1500);
+        } finally {
+            signal("CONT", pid);
+        }
+        return "SIGSTOP 1.5 s";
+    }
+
+    private static void signal(String signal, String pid) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, pid).redirectErrorStream(true).start();
+            if (!kill.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -" + signal + " " + pid + " failed");
+            }
+        } catch (java.io.IOException e) {
+            throw new AssertionError("kill -" + signal + " " + pid + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
         }
     }
 

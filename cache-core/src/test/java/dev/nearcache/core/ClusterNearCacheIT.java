@@ -105,6 +105,45 @@ class ClusterNearCacheIT {
         return nodes.stream().map(n -> n.host() + ":" + n.port()).sorted().toList();
     }
 
+    /** Rule 8 over a cluster: short-lived keys on every master, among many long-lived ones (see ServerTtlIT). */
+    @Test
+    void keysThatExpireAreNotServedAfterTheirTtlOnAnyMaster() {
+        RedisCluster cluster = redis.cluster();
+        var async = other.async();
+        List<io.lettuce.core.RedisFuture<String>> writes = new ArrayList<>();
+        for (int i = 0; i < 120_000; i++) {
+            writes.add(async.set("expiry-long:" + i, "filler", io.lettuce.core.SetArgs.Builder.ex(3600)));
+        }
+        writes.forEach(w -> assertEquals("OK", w.toCompletableFuture().join()));
+        List<String> keys = new ArrayList<>();
+        for (ClusterNode master : cluster.masters()) {
+            keys.addAll(keysOn(master, "expiry-short:" + master.port() + ":", 100));
+        }
+        try (NearCache<String, String> cache = clusterCache(cluster).build();
+             NearCache<String, String> unbounded = clusterCache(cluster).serverTtl(false).build()) {
+            long written = System.nanoTime();
+            for (String key : keys) {
+                other.sync().set(key, "v", io.lettuce.core.SetArgs.Builder.px(1500));
+            }
+            long hits = cache.stats().hits();
+            for (int round = 0; round < 2; round++) {
+                for (String key : keys) {
+                    assertEquals("v", cache.get(key));
+                    assertEquals("v", unbounded.get(key));
+                }
+            }
+            assertTrue(cache.stats().hits() - hits >= keys.size() * 9L / 10, "the second reads were local");
+            await().pollDelay(Duration.ofMillis(50)).atMost(Duration.ofSeconds(10))
+                    .until(() -> System.nanoTime() - written > Duration.ofMillis(2500).toNanos());
+            long servedWithoutBound = keys.stream().filter(k -> unbounded.get(k) != null).count();
+            long served = keys.stream().filter(k -> cache.get(k) != null).count();
+            log.info("cluster, 2.5 s after a TTL of 1.5 s: {} of {} keys served with the server TTL, {} without",
+                    served, keys.size(), servedWithoutBound);
+            assertEquals(0, served, "values served after their key expired");
+            assertTrue(servedWithoutBound > keys.size() / 2, "the control serves expired keys: " + servedWithoutBound);
+        }
+    }
+
     @Test
     void readsWritesAndInvalidationsOnEveryMaster() {
         RedisCluster cluster = redis.cluster();

@@ -3,12 +3,15 @@ package dev.nearcache.core;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import dev.nearcache.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * One test per coherence rule of DESIGN.md, each producing the fault or race the rule exists for, deterministically,
  * so that it fails when the rule is taken out. The cache talks to Redis through a fault proxy; a second client
- * writes directly.
+ * writes directly. Rule 8 (the server's TTL) has its own class, {@link ServerTtlIT}: its keyspace takes a while to
+ * build.
  */
 class CoherenceRulesIT {
 
@@ -183,6 +187,73 @@ class CoherenceRulesIT {
             other.sync().set("r4", "v1");
             await("the replayed read was tracked, so its key's change is reported").atMost(Duration.ofSeconds(5))
                     .until(() -> cache.stats().invalidations() > invalidations);
+        }
+    }
+
+    /**
+     * The README's recovery bound: once new connections are possible, the cache serves and caches again within
+     * command timeout + heartbeat interval + heartbeat timeout + reconnect debounce; the test allows that twice.
+     */
+    private static final Duration RECOVERY = Duration.ofMillis(500 + 200 + 400 + 100).multipliedBy(2);
+
+    @Test
+    void rule9_dataConnectionsThatStopAnsweringAreReplaced() {
+        try (NearCache<String, String> cache = builder().commandTimeout(Duration.ofMillis(500)).build()) {
+            other.sync().set("r9", "v1");
+            cachedForSure(cache, "r9", "v1");
+            int accepted = proxy.acceptedConnections();
+            // half-open: the links take bytes and answer nothing, and nothing closes them; new connections work
+            Harness.link(proxy, server(), Harness.data(0)).stall();
+            Harness.link(proxy, server(), Harness.data(1)).stall();
+            other.sync().set("r9", "v2"); // the invalidation connection is healthy: the entry goes
+            await("the invalidation arrived").atMost(Duration.ofSeconds(5)).until(() -> cache.stats().invalidations() > 0);
+            NearCacheException e = assertThrows(NearCacheException.class, () -> cache.get("r9"));
+            assertInstanceOf(RedisCommandTimeoutException.class, e.getCause(), "fails by the command timeout");
+            await("reads work and are cached again, with no restore").atMost(RECOVERY).ignoreExceptions()
+                    .until(() -> "v2".equals(cache.get("r9")));
+            cachedForSure(cache, "r9", "v2");
+            assertTrue(proxy.acceptedConnections() > accepted, "the stalled connection was replaced");
+            other.sync().set("r9", "v3");
+            await("coherent after").atMost(Duration.ofSeconds(5)).until(() -> "v3".equals(cache.get("r9")));
+        }
+    }
+
+    @Test
+    void rule9_aTrackingRegistrationWithoutAnswerReplacesTheConnection() {
+        try (NearCache<String, String> cache = builder().commandTimeout(Duration.ofMillis(500)).build()) {
+            cachedForSure(cache, "warm", null);
+            int accepted = proxy.acceptedConnections();
+            Harness.link(proxy, server(), Harness.data(0)).stall();
+            Harness.link(proxy, server(), Harness.data(1)).stall();
+            // a new invalidation connection makes the cache register tracking again on both data connections;
+            // nothing is read, so only the unanswered registrations can tell that they are broken
+            Harness.kill(server(), Harness.LISTENER);
+            await("the listener and both data connections reconnected").atMost(RECOVERY)
+                    .until(() -> proxy.acceptedConnections() >= accepted + 3);
+            other.sync().set("r9t", "v1");
+            cachedForSure(cache, "r9t", "v1");
+            other.sync().set("r9t", "v2");
+            await("invalidated").atMost(Duration.ofSeconds(5)).until(() -> "v2".equals(cache.get("r9t")));
+        }
+    }
+
+    @Test
+    void rule9_andRule5_everyLinkStalledRecoversOnNewConnectionsWithoutARestart() {
+        try (NearCache<String, String> cache = builder().commandTimeout(Duration.ofMillis(500)).build()) {
+            other.sync().set("r9a", "v1");
+            cachedForSure(cache, "r9a", "v1");
+            proxy.awaitLinks(4, Duration.ofSeconds(5)).forEach(FaultProxy.Link::stall); // data, listener, writer
+            other.sync().set("r9a", "v2"); // its invalidation is held in the stalled listener link
+            await("serves the new value and caches it again").atMost(RECOVERY).ignoreExceptions()
+                    .until(() -> "v2".equals(cache.get("r9a")));
+            cachedForSure(cache, "r9a", "v2");
+            await("own writes work again").atMost(RECOVERY).ignoreExceptions().until(() -> {
+                cache.set("r9b", "own");
+                return true;
+            });
+            assertEquals("own", other.sync().get("r9b"));
+            other.sync().set("r9a", "v3");
+            await("coherent after").atMost(Duration.ofSeconds(5)).until(() -> "v3".equals(cache.get("r9a")));
         }
     }
 

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coherence contract under faults: writers on another client and through the cache, readers through the
- * cache, and a fault every few seconds (kill the invalidation connection, kill a data connection, stall links,
+ * cache, and a fault every few seconds (kill the invalidation connection, kill a data connection, stall links
+ * (one, every data link, or every link at once while new connections go through),
  * delay the invalidation link, cut every link, restart the server, FLUSHALL, CLIENT PAUSE). When writes stop and
  * the connections are healthy again, after one heartbeat interval plus its timeout, no key read through the cache
  * may differ from Redis. A last quiet phase without faults (and so without flushes) and with slightly lagging data
@@ -54,6 +55,13 @@ class CoherenceTortureIT {
                     p -> Harness.kill(server, Harness.data(ThreadLocalRandom.current().nextInt(2))),
                     p -> holdFor(Harness.link(p, server, Harness.LISTENER)::stall, p, 1500),
                     p -> holdFor(Harness.link(p, server, Harness.data(0))::stall, p, 1500),
+                    // half-open data connections (rule 9): both stall, new connections go through
+                    p -> holdFor(() -> {
+                        Harness.link(p, server, Harness.data(0)).stall();
+                        Harness.link(p, server, Harness.data(1)).stall();
+                    }, p, 1500),
+                    // every link half-open at once: data, invalidation and write connections
+                    p -> holdFor(() -> p.links().forEach(FaultProxy.Link::stall), p, 1500),
                     p -> holdFor(() -> Harness.link(p, server, Harness.LISTENER).delay(Duration.ofMillis(300)), p,
                             2000),
                     FaultProxy::cut,

@@ -65,6 +65,8 @@ class EnvironmentConfigTest {
         assertFalse(b.negativeCaching);
         assertEquals(Duration.ofHours(1), b.readThroughTtl);
         assertEquals(100L, apply(Map.of("NEARCACHE_MAXIMUM_SIZE", "100")).maximumSize);
+        assertTrue(b.serverTtl, "the server TTL bounds entries unless turned off");
+        assertFalse(apply(Map.of("NEARCACHE_SERVER_TTL", "false")).serverTtl);
     }
 
     @Test
@@ -79,6 +81,14 @@ class EnvironmentConfigTest {
                 failure(Map.of("NEARCACHE_NEGATIVE_CACHING", "maybe")));
         assertEquals("NEARCACHE_CONNECTIONS: connections must be between 1 and 64, got 0",
                 failure(Map.of("NEARCACHE_CONNECTIONS", "0")));
+        assertEquals("NEARCACHE_SERVER_TTL must be true or false, got 'yes please'",
+                failure(Map.of("NEARCACHE_SERVER_TTL", "yes please")));
+        assertEquals("NEARCACHE_COMMAND_TIMEOUT: commandTimeout must be between 10 ms and 10 minutes, got PT0.009S",
+                failure(Map.of("NEARCACHE_COMMAND_TIMEOUT", "9ms")));
+        assertEquals("NEARCACHE_HEARTBEAT_INTERVAL: heartbeatInterval must be between 10 ms and 1 minute, got PT0.005S",
+                failure(Map.of("NEARCACHE_HEARTBEAT_INTERVAL", "5ms")));
+        assertEquals("NEARCACHE_RECONNECT_DEBOUNCE: reconnectDebounce must be between 0 and 1 minute, got PT2M",
+                failure(Map.of("NEARCACHE_RECONNECT_DEBOUNCE", "2m")));
         assertEquals("REDIS_PORT must be a port number between 1 and 65535, got 70000",
                 failure(Map.of("REDIS_HOST", "h", "REDIS_PORT", "70000")));
         assertEquals("REDIS_TLS must be true or false, got 'sometimes'",
@@ -108,7 +118,7 @@ class EnvironmentConfigTest {
         assertEquals("maximumSize and maximumWeight cannot both be set", assertThrows(
                 NearCacheConfigurationException.class,
                 () -> NearCache.builder().maximumSize(10).maximumWeight(10)).getMessage());
-        assertEquals("localTtl must be between 1 ms and PT8760H, got PT0S", assertThrows(
+        assertEquals("localTtl must be between 1 ms and 365 days, got PT0S", assertThrows(
                 NearCacheConfigurationException.class, () -> NearCache.builder().localTtl(Duration.ZERO))
                 .getMessage());
     }
@@ -161,7 +171,7 @@ class EnvironmentConfigTest {
                 () -> NearCache.builder().redisUris("redis://a:1", "http://b")).getMessage());
         assertEquals("redisUris must name at least one node", assertThrows(NearCacheConfigurationException.class,
                 () -> NearCache.builder().redisUris()).getMessage());
-        assertEquals("topologyRefreshPeriod must be between 1 ms and PT1H, got PT2H", assertThrows(
+        assertEquals("topologyRefreshPeriod must be between 1 ms and 1 hour, got PT2H", assertThrows(
                 NearCacheConfigurationException.class,
                 () -> NearCache.builder().topologyRefreshPeriod(Duration.ofHours(2))).getMessage());
     }

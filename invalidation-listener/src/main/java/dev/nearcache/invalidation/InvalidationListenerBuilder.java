@@ -1,6 +1,7 @@
 package dev.nearcache.invalidation;
 
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
@@ -22,6 +23,18 @@ public final class InvalidationListenerBuilder<K> {
     public static final Duration DEFAULT_RECONNECT_DEBOUNCE = Duration.ofMillis(1500);
     /** Default longest wait between reconnect attempts. */
     public static final Duration DEFAULT_MAX_RECONNECT_BACKOFF = Duration.ofSeconds(30);
+    /** The shortest heartbeat interval and timeout accepted. */
+    public static final Duration MIN_HEARTBEAT = Duration.ofMillis(10);
+    /** The longest heartbeat interval accepted. */
+    public static final Duration MAX_HEARTBEAT_INTERVAL = Duration.ofMinutes(1);
+    /** The longest heartbeat timeout accepted. */
+    public static final Duration MAX_HEARTBEAT_TIMEOUT = Duration.ofMinutes(5);
+    /** The longest reconnect debounce accepted. */
+    public static final Duration MAX_RECONNECT_DEBOUNCE = Duration.ofMinutes(1);
+    /** The shortest connect timeout accepted. */
+    public static final Duration MIN_CONNECT_TIMEOUT = Duration.ofMillis(100);
+    /** The longest connect timeout accepted. */
+    public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(5);
     /** Default client name, shown in {@code CLIENT LIST}. */
     public static final String DEFAULT_CLIENT_NAME = "nearcache-invalidation";
 
@@ -33,6 +46,7 @@ public final class InvalidationListenerBuilder<K> {
     private Duration reconnectDebounce = DEFAULT_RECONNECT_DEBOUNCE;
     private Duration maxReconnectBackoff = DEFAULT_MAX_RECONNECT_BACKOFF;
     private Duration connectTimeout = Duration.ofSeconds(10);
+    private SocketOptions socketOptions = SocketOptions.builder().keepAlive(true).build();
     private String clientName = DEFAULT_CLIENT_NAME;
     private ClientResources clientResources;
     private final List<InvalidationHandler<K>> handlers = new ArrayList<>();
@@ -50,6 +64,7 @@ public final class InvalidationListenerBuilder<K> {
         this.reconnectDebounce = from.reconnectDebounce;
         this.maxReconnectBackoff = from.maxReconnectBackoff;
         this.connectTimeout = from.connectTimeout;
+        this.socketOptions = from.socketOptions;
         this.clientName = from.clientName;
         this.clientResources = from.clientResources;
     }
@@ -92,14 +107,13 @@ public final class InvalidationListenerBuilder<K> {
 
     /** Time between heartbeat PINGs (10 ms to 1 minute; default 1 s). */
     public InvalidationListenerBuilder<K> heartbeatInterval(Duration interval) {
-        this.heartbeatInterval = checkRange("heartbeatInterval", interval, Duration.ofMillis(10),
-                Duration.ofMinutes(1));
+        this.heartbeatInterval = checkRange("heartbeatInterval", interval, MIN_HEARTBEAT, MAX_HEARTBEAT_INTERVAL);
         return this;
     }
 
     /** How late a PONG may be before the connection counts as lost (10 ms to 5 minutes; default two intervals). */
     public InvalidationListenerBuilder<K> heartbeatTimeout(Duration timeout) {
-        this.heartbeatTimeout = checkRange("heartbeatTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(5));
+        this.heartbeatTimeout = checkRange("heartbeatTimeout", timeout, MIN_HEARTBEAT, MAX_HEARTBEAT_TIMEOUT);
         return this;
     }
 
@@ -109,7 +123,7 @@ public final class InvalidationListenerBuilder<K> {
      * one lost/ready pair per debounce.
      */
     public InvalidationListenerBuilder<K> reconnectDebounce(Duration debounce) {
-        this.reconnectDebounce = checkRange("reconnectDebounce", debounce, Duration.ZERO, Duration.ofMinutes(1));
+        this.reconnectDebounce = checkRange("reconnectDebounce", debounce, Duration.ZERO, MAX_RECONNECT_DEBOUNCE);
         return this;
     }
 
@@ -122,7 +136,17 @@ public final class InvalidationListenerBuilder<K> {
 
     /** How long {@link #build()} and each connect attempt may take (100 ms to 5 minutes; default 10 s). */
     public InvalidationListenerBuilder<K> connectTimeout(Duration timeout) {
-        this.connectTimeout = checkRange("connectTimeout", timeout, Duration.ofMillis(100), Duration.ofMinutes(5));
+        this.connectTimeout = checkRange("connectTimeout", timeout, MIN_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT);
+        return this;
+    }
+
+    /**
+     * The connection's socket options, such as TCP keepalive and {@code TCP_USER_TIMEOUT} (default: keepalive on,
+     * Lettuce's defaults otherwise). Their connect timeout is replaced by {@link #connectTimeout(Duration)}. The
+     * heartbeat notices a silent connection whatever these say.
+     */
+    public InvalidationListenerBuilder<K> socketOptions(SocketOptions options) {
+        this.socketOptions = Objects.requireNonNull(options, "socketOptions must not be null");
         return this;
     }
 
@@ -202,6 +226,10 @@ public final class InvalidationListenerBuilder<K> {
 
     Duration connectTimeout() {
         return connectTimeout;
+    }
+
+    SocketOptions socketOptions() {
+        return socketOptions.mutate().connectTimeout(connectTimeout).build();
     }
 
     String clientName() {

@@ -6,7 +6,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.push.PushListener;
 import io.lettuce.core.api.push.PushMessage;
@@ -122,7 +121,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(false) // we reconnect ourselves: a new session, a new id, no replayed commands
                 .protocolVersion(protocol)
-                .socketOptions(SocketOptions.builder().keepAlive(true).connectTimeout(builder.connectTimeout()).build())
+                .socketOptions(builder.socketOptions())
                 .timeoutOptions(TimeoutOptions.enabled(builder.connectTimeout()))
                 .build());
         client.addListener(new RedisConnectionStateListener() {
