@@ -109,6 +109,11 @@ public final class LoaderBenchmark {
                             .build()) {
                         results.add(runAsync("loader async", n, seconds, warmup, loader::load));
                     }
+                    // what the near cache's serverTtl costs on the miss path: each MGET followed by its PTTL script
+                    try (BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(redis.uri())
+                            .readTtls(true).build()) {
+                        results.add(runAsync("loader async + TTLs", n, seconds, warmup, loader::load));
+                    }
                 }
                 if (sweep) {
                     int[] sweepConnections =

@@ -105,7 +105,8 @@ public final class PeerBenchmark {
                     }
                     System.out.println("== " + w.name);
                     Map<String, Function<Integer, Reader>> systems = new LinkedHashMap<>();
-                    systems.put("nearcache", size -> nearCache(redis, size));
+                    systems.put("nearcache", size -> nearCache(redis, size, true));
+                    systems.put("nearcache, server TTL off", size -> nearCache(redis, size, false));
                     systems.put("Redisson RClientSideCaching", size -> redisson(redis, size));
                     systems.put("Lettuce ClientSideCaching", size -> lettuceCsc(redis, size));
                     systems.put("Lettuce GET", size -> plainGet(redis));
@@ -138,8 +139,9 @@ public final class PeerBenchmark {
 
     // ---- systems ----------------------------------------------------------------------------------------------
 
-    private static Reader nearCache(RedisServer redis, int size) {
-        NearCache<String, String> cache = NearCache.builder().redisUri(redis.uri()).maximumSize(size).build();
+    private static Reader nearCache(RedisServer redis, int size, boolean serverTtl) {
+        NearCache<String, String> cache = NearCache.builder().redisUri(redis.uri()).maximumSize(size)
+                .serverTtl(serverTtl).build();
         return new Reader() {
             public String get(String key) {
                 return cache.get(key);
