@@ -2,7 +2,6 @@ package dev.nearcache.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.nearcache.loader.DataConnection;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -57,34 +56,6 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     private static final long NEVER = Long.MAX_VALUE;
 
-    /**
-     * Rules 7 and 8 as Caffeine's expiry: an entry lives until the key's server TTL runs out (counted from before
-     * its read was sent), and no longer than the local TTL if one is set. Reads do not extend it.
-     */
-    private static final class EntryExpiry implements Expiry<Object, Entry> {
-        private final long localTtlNanos;
-
-        EntryExpiry(Duration localTtl) {
-            this.localTtlNanos = localTtl == null ? NEVER : localTtl.toNanos();
-        }
-
-        @Override
-        public long expireAfterCreate(Object key, Entry entry, long now) {
-            long serverLeft = entry.expiresAt == NEVER ? NEVER : Math.max(0, entry.expiresAt - now);
-            return Math.min(serverLeft, localTtlNanos);
-        }
-
-        @Override
-        public long expireAfterUpdate(Object key, Entry entry, long now, long currentDuration) {
-            return expireAfterCreate(key, entry, now);
-        }
-
-        @Override
-        public long expireAfterRead(Object key, Entry entry, long now, long currentDuration) {
-            return currentDuration;
-        }
-    }
-
     /** Hears about each batch's size and latency; set by {@link NearCacheMetrics}. */
     interface BatchRecorder {
         void batch(int keys, long nanos, boolean failed);
@@ -110,6 +81,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder oversized = new LongAdder();
     private final LongAdder reconnects = new LongAdder();
+    /** Caffeine counted these reads as hits, but the entry's server TTL had run out (see {@link #live}). */
+    private final LongAdder expiredHits = new LongAdder();
     private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
     volatile BatchRecorder recorder;
     private volatile boolean closed;
@@ -133,9 +106,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         } else {
             caffeine.maximumSize(b.maximumSize >= 0 ? b.maximumSize : NearCacheBuilder.DEFAULT_MAXIMUM_SIZE);
         }
-        if (b.serverTtl) {
-            caffeine.expireAfter(new EntryExpiry(b.localTtl));
-        } else if (b.localTtl != null) {
+        if (b.localTtl != null) {
             caffeine.expireAfterWrite(b.localTtl);
         }
         this.cache = caffeine.build();
@@ -155,9 +126,25 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     // ---- reads ------------------------------------------------------------------------------------------------
 
+    /**
+     * Rule 8 on the read side: the entry for {@code id} if it is present and its key's server TTL has not run out.
+     * Entries of keys without a TTL are returned without reading the clock; an expired one is removed and the read
+     * counts as a miss. (Not Caffeine's variable expiry: it reads the clock on every hit, which measured 48 ns a
+     * hit against 6 ns without.)
+     */
+    private Entry live(Object id) {
+        Entry entry = cache.getIfPresent(id);
+        if (entry == null || entry.expiresAt == NEVER || System.nanoTime() - entry.expiresAt < 0) {
+            return entry;
+        }
+        cache.asMap().remove(id, entry);
+        expiredHits.increment();
+        return null;
+    }
+
     @Override
     public V get(K key) {
-        Entry entry = cache.getIfPresent(idOf(Objects.requireNonNull(key, "key must not be null")));
+        Entry entry = live(idOf(Objects.requireNonNull(key, "key must not be null")));
         if (entry != null) {
             return unwrap(entry);
         }
@@ -166,7 +153,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     @Override
     public CompletableFuture<V> getAsync(K key) {
-        Entry entry = cache.getIfPresent(idOf(Objects.requireNonNull(key, "key must not be null")));
+        Entry entry = live(idOf(Objects.requireNonNull(key, "key must not be null")));
         if (entry != null) {
             return CompletableFuture.completedFuture(unwrap(entry));
         }
@@ -184,7 +171,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         Map<K, V> result = new LinkedHashMap<>(keys.size() * 2);
         List<K> missing = new ArrayList<>();
         for (K key : keys) {
-            Entry entry = cache.getIfPresent(idOf(Objects.requireNonNull(key, "keys must not contain null")));
+            Entry entry = live(idOf(Objects.requireNonNull(key, "keys must not contain null")));
             if (entry != null) {
                 result.put(key, unwrap(entry));
             } else {
@@ -352,6 +339,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         if (pttl <= 0) {
             return 0;
         }
+        if (pttl > TimeUnit.DAYS.toMillis(36_500)) {
+            return NEVER; // a century: nanoTime arithmetic would overflow
+        }
         return sentNanos + TimeUnit.MILLISECONDS.toNanos(pttl);
     }
 
@@ -434,7 +424,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         long weightedSize = weighed
                 ? cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L)
                 : cache.estimatedSize();
-        return new NearCacheStats(s.hitCount(), s.missCount(), loads.sum(), loadFailures.sum(), batches.sum(),
+        long expired = expiredHits.sum();
+        return new NearCacheStats(s.hitCount() - expired, s.missCount() + expired, loads.sum(), loadFailures.sum(), batches.sum(),
                 invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
                 cache.estimatedSize(), weightedSize, routing.invalidationsReady());
     }
