@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import static dev.nearcache.core.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,15 +67,6 @@ class CoherenceRulesIT {
 
     private static RedisServer server() {
         return redis.server();
-    }
-
-    /** Reads {@code key} until a read is served locally: tracking is confirmed and caching works. */
-    private static void cachedForSure(NearCache<String, String> cache, String key, String expected) {
-        await("caching of " + key).atMost(Duration.ofSeconds(10)).until(() -> {
-            long hits = cache.stats().hits();
-            assertEquals(expected, cache.get(key));
-            return cache.stats().hits() > hits;
-        });
     }
 
     @Test

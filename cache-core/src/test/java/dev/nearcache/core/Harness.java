@@ -1,8 +1,12 @@
 package dev.nearcache.core;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisServer;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,6 +18,24 @@ final class Harness {
     private static final Pattern ID = Pattern.compile("^id=(\\d+) ");
 
     private Harness() {
+    }
+
+    /** Reads {@code key} until a read is served locally (tracking is confirmed and caching works), checking each value. */
+    static void cachedForSure(NearCache<String, String> cache, String key, String expected) {
+        cachedForSure(cache, key, value -> assertEquals(expected, value));
+    }
+
+    /** Reads {@code key} until a read is served locally. */
+    static void cachedForSure(NearCache<String, String> cache, String key) {
+        cachedForSure(cache, key, value -> { });
+    }
+
+    private static void cachedForSure(NearCache<String, String> cache, String key, Consumer<String> check) {
+        await("caching of " + key).atMost(Duration.ofSeconds(10)).until(() -> {
+            long hits = cache.stats().hits();
+            check.accept(cache.get(key));
+            return cache.stats().hits() > hits;
+        });
     }
 
     static String data(int index) {

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import static dev.nearcache.core.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,15 +56,6 @@ class NearCacheIT {
 
     private static NearCacheBuilder<String, String> builder() {
         return NearCache.builder().redisUri(redis.server().uri());
-    }
-
-    /** Reads until a read is a hit: tracking is confirmed. */
-    private static void cachedForSure(NearCache<String, String> cache, String key) {
-        await("caching of " + key).atMost(Duration.ofSeconds(10)).until(() -> {
-            long hits = cache.stats().hits();
-            cache.get(key);
-            return cache.stats().hits() > hits;
-        });
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import static dev.nearcache.core.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -62,15 +63,6 @@ class ServerTtlIT {
             redis.sync().eval(script, ScriptOutputType.INTEGER, new String[0], prefix, Integer.toString(from),
                     Integer.toString(to));
         }
-    }
-
-    /** Reads until a read is a hit: tracking is confirmed and caching works. */
-    private static void cachedForSure(NearCache<String, String> cache, String key, String expected) {
-        await("caching of " + key).atMost(Duration.ofSeconds(10)).until(() -> {
-            long hits = cache.stats().hits();
-            assertEquals(expected, cache.get(key));
-            return cache.stats().hits() > hits;
-        });
     }
 
     @Test
