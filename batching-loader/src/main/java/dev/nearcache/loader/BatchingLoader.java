@@ -16,10 +16,13 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Single flight.</b> Concurrent loads of one key share one request and one result, until the reply arrives
  * or {@link #detach(Object)} is called for the key.
  *
- * <p><b>Failures.</b> A failed MGET fails the future of every key in its batch with the cause. A batch whose reply
- * does not arrive within the command timeout fails with {@link io.lettuce.core.RedisCommandTimeoutException}; a
- * batch whose connection is lost fails with {@link io.lettuce.core.RedisConnectionException}; no future waits
- * longer than the command timeout once its batch is sent. When more keys wait than
+ * <p><b>Failures.</b> A failed MGET fails the future of every key in its batch with the cause, except a failure
+ * that one key can cause alone (a key outside the user's ACL key patterns, {@code NOPERM}; a value the codec cannot
+ * decode): then each key is read again on its own, and only the bad key's futures fail. A batch whose reply does not
+ * arrive within the command timeout fails with {@link io.lettuce.core.RedisCommandTimeoutException}, and its
+ * connection, presumed broken, is dropped and reconnects; a batch whose connection is lost fails with
+ * {@link io.lettuce.core.RedisConnectionException}; no future waits longer than the command timeout once its batch
+ * is sent. When more keys wait than
  * {@link BatchingLoaderBuilder#maxPendingKeys(int)} allows, new loads fail at once with
  * {@link java.util.concurrent.RejectedExecutionException}. After {@link #close()} every pending and new load fails
  * with {@link IllegalStateException}.
@@ -31,6 +34,15 @@ import java.util.concurrent.CompletableFuture;
  * @param <V> value type
  */
 public interface BatchingLoader<K, V> extends AutoCloseable {
+
+    /**
+     * The script that {@link BatchingLoaderBuilder#readTtls(boolean)} runs behind each MGET: it returns the
+     * {@code PTTL} of every key it is given, in order. One command instead of a {@code PTTL} per key, which measured
+     * 3 to 4 times the client CPU per key. A script without flags runs on Redis 6.2 and 7.x alike and, reading
+     * only, is never refused for memory. It needs not be atomic with the MGET before it: that MGET made every key
+     * tracked, so a change in between is invalidated like any other.
+     */
+    String PTTL_SCRIPT = "local t = {} for i = 1, #KEYS do t[i] = redis.call('PTTL', KEYS[i]) end return t";
 
     /** A builder for a loader of UTF-8 string keys and values; {@link BatchingLoaderBuilder#codec} changes that. */
     static BatchingLoaderBuilder<String, String> builder() {

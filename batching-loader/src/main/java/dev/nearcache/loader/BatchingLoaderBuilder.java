@@ -2,6 +2,7 @@ package dev.nearcache.loader;
 
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
@@ -53,6 +54,8 @@ public final class BatchingLoaderBuilder<K, V> {
     private Duration connectTimeout;
     private SocketOptions socketOptions = SocketOptions.builder().keepAlive(true).build();
     private boolean readTtls;
+    private boolean failFastWhenDisconnected;
+    private SslOptions sslOptions;
     private ClientResources clientResources;
     private String clientName = "nearcache-data";
     private boolean groupBySlot;
@@ -73,6 +76,8 @@ public final class BatchingLoaderBuilder<K, V> {
         this.connectTimeout = from.connectTimeout;
         this.socketOptions = from.socketOptions;
         this.readTtls = from.readTtls;
+        this.failFastWhenDisconnected = from.failFastWhenDisconnected;
+        this.sslOptions = from.sslOptions;
         this.clientResources = from.clientResources;
         this.clientName = from.clientName;
         this.groupBySlot = from.groupBySlot;
@@ -146,7 +151,7 @@ public final class BatchingLoaderBuilder<K, V> {
 
     /**
      * How long connecting a data connection may take, handshake included (100 ms to 5 minutes; default five command
-     * timeouts, kept between 100 ms and 10 s).
+     * timeouts, kept between 1 s and 10 s).
      */
     public BatchingLoaderBuilder<K, V> connectTimeout(Duration timeout) {
         this.connectTimeout = checkRange("connectTimeout", timeout, MIN_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT);
@@ -169,6 +174,24 @@ public final class BatchingLoaderBuilder<K, V> {
      */
     public BatchingLoaderBuilder<K, V> readTtls(boolean enabled) {
         this.readTtls = enabled;
+        return this;
+    }
+
+    /**
+     * TLS options (trusted CAs, a client certificate) for {@code rediss://} servers; null for Lettuce's defaults,
+     * which trust what the JVM trusts.
+     */
+    public BatchingLoaderBuilder<K, V> sslOptions(SslOptions options) {
+        this.sslOptions = options;
+        return this;
+    }
+
+    /**
+     * Whether a load fails at once while its connection is down, instead of waiting in Lettuce's buffer for the
+     * reconnect until the command timeout (default false: a short outage then costs latency, not errors).
+     */
+    public BatchingLoaderBuilder<K, V> failFastWhenDisconnected(boolean enabled) {
+        this.failFastWhenDisconnected = enabled;
         return this;
     }
 
@@ -279,12 +302,15 @@ public final class BatchingLoaderBuilder<K, V> {
         return connectTimeout != null ? connectTimeout : defaultConnectTimeout(commandTimeout);
     }
 
-    /** Five command timeouts, kept between 100 ms and 10 s. */
+    /**
+     * Five command timeouts, kept between 1 s and 10 s: a connect is a TCP and often a TLS handshake plus HELLO,
+     * which a loaded machine does not finish in a few milliseconds however short the command timeout is.
+     */
     public static Duration defaultConnectTimeout(Duration commandTimeout) {
         Duration fiveTimes = commandTimeout.multipliedBy(5);
+        Duration atLeast = Duration.ofSeconds(1);
         Duration atMost = Duration.ofSeconds(10);
-        return fiveTimes.compareTo(MIN_CONNECT_TIMEOUT) < 0 ? MIN_CONNECT_TIMEOUT
-                : fiveTimes.compareTo(atMost) > 0 ? atMost : fiveTimes;
+        return fiveTimes.compareTo(atLeast) < 0 ? atLeast : fiveTimes.compareTo(atMost) > 0 ? atMost : fiveTimes;
     }
 
     SocketOptions socketOptions() {
@@ -293,6 +319,14 @@ public final class BatchingLoaderBuilder<K, V> {
 
     boolean readTtls() {
         return readTtls;
+    }
+
+    SslOptions sslOptions() {
+        return sslOptions;
+    }
+
+    boolean failFastWhenDisconnected() {
+        return failFastWhenDisconnected;
     }
 
     ClientResources clientResources() {

@@ -1,6 +1,7 @@
 package dev.nearcache.loader;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
@@ -9,7 +10,6 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.output.CommandOutput;
-import io.lettuce.core.output.ValueListOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
@@ -91,6 +91,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final class Batch {
         final Lane lane;
         final List<Pending<K, V>> items;
+        /** Its MGETs; single-key retries of a failed one are added (see {@link #retryAlone}). */
         final List<Mget> mgets;
         int unanswered; // guarded by lock
         long generation; // of the connection when the batch was sent
@@ -99,7 +100,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         Batch(Lane lane, List<Pending<K, V>> items) {
             this.lane = lane;
             this.items = items;
-            this.mgets = groupBySlot ? bySlot(items) : List.of(new Mget(this, items));
+            this.mgets = new CopyOnWriteArrayList<>(groupBySlot ? bySlot(items) : List.of(new Mget(this, items)));
             this.unanswered = mgets.size();
         }
 
@@ -116,16 +117,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
     }
 
-    /**
-     * Reads the remaining time to live of every key it is given, in order: one command instead of a {@code PTTL}
-     * per key, which measured 3 to 4 times the client CPU per key. A script without flags runs on Redis 6.2 and 7.x
-     * alike and, reading only, is never refused for memory. It needs not be atomic with the MGET before it: that
-     * MGET made every key tracked, so a change in between is invalidated like any other.
-     */
-    static final String PTTL_SCRIPT = "local t = {} for i = 1, #KEYS do t[i] = redis.call('PTTL', KEYS[i]) end return t";
 
     /**
-     * One MGET of a batch, and with {@code readTtls} the {@link #PTTL_SCRIPT} of its keys written right behind it. It
+     * One MGET of a batch, and with {@code readTtls} the {@link BatchingLoader#PTTL_SCRIPT} of its keys written right behind it. It
      * is answered when both have completed; the first failure fails it, and a timeout of either fails both at once.
      */
     private final class Mget implements BiConsumer<Object, Throwable> {
@@ -151,7 +145,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         /** Its commands, in the order they are written; only the last one carries a timeout (see BatchCommand). */
         void build(List<RedisCommand<K, V, ?>> out) {
             outstanding.set(readTtls ? 2 : 1);
-            command = new BatchCommand<>(new Command<>(CommandType.MGET, new ValueListOutput<>(codec),
+            command = new BatchCommand<>(new Command<>(CommandType.MGET, new DecodedValues<>(codec),
                     new CommandArgs<>(codec).addKeys(keys)), !readTtls);
             out.add(command);
             if (readTtls) {
@@ -187,6 +181,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
         private void answered() {
             Throwable failure = failureOf(command);
+            if (failure == null) {
+                failure = ((DecodedValues<K, V>) command.getOutput()).failure;
+            }
             if (failure == null && ttlCommand != null) {
                 failure = failureOf(ttlCommand);
             }
@@ -204,7 +201,49 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
     }
 
-    /** The integers of the {@link #PTTL_SCRIPT}'s reply, unboxed. */
+    /**
+     * MGET's values, each decoded by the codec as it arrives. A value the codec cannot decode is recorded rather than
+     * thrown: thrown, it would make Lettuce close the connection, failing every command on it.
+     */
+    static final class DecodedValues<K, V> extends CommandOutput<K, V, List<V>> {
+        RedisException failure;
+
+        DecodedValues(RedisCodec<K, V> codec) {
+            super(codec, new ArrayList<>());
+        }
+
+        @Override
+        public void multi(int count) {
+            if (output.isEmpty()) {
+                output = new ArrayList<>(count);
+            }
+        }
+
+        @Override
+        public void set(ByteBuffer bytes) {
+            V value = null;
+            if (bytes != null) {
+                try {
+                    value = codec.decodeValue(bytes);
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = new UndecodableValueException("the codec could not decode a value read from Redis: "
+                                + e, e);
+                    }
+                }
+            }
+            output.add(value);
+        }
+    }
+
+    /** A value read from Redis that the codec could not decode. */
+    static final class UndecodableValueException extends RedisException {
+        UndecodableValueException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The integers of the {@link BatchingLoader#PTTL_SCRIPT}'s reply, unboxed. */
     static final class TtlsOutput<K, V> extends CommandOutput<K, V, long[]> {
         private int next;
 
@@ -288,10 +327,16 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
         this.lanes = List.copyOf(laneList);
         this.client = new HookedRedisClient(builder.clientResources(), uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (builder.sslOptions() != null) {
+            options.sslOptions(builder.sslOptions());
+        }
+        client.setOptions(options
                 .timeoutOptions(TimeoutOptions.builder().timeoutSource(new BatchTimeouts(builder.commandTimeout()))
                         .build())
                 .socketOptions(builder.socketOptions())
+                .disconnectedBehavior(builder.failFastWhenDisconnected()
+                        ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : ClientOptions.DisconnectedBehavior.DEFAULT)
                 .build());
         try {
             for (Lane lane : lanes) {
@@ -532,11 +577,16 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     private void send(Batch batch) {
+        batch.generation = batch.lane.connection.generation();
+        sendMgets(batch, batch.mgets);
+    }
+
+    /** Writes {@code mgets}, MGETs of {@code batch}, on its connection in one write. */
+    private void sendMgets(Batch batch, List<Mget> mgets) {
         HookedConnection<K, V> connection = batch.lane.connection;
-        batch.generation = connection.generation();
-        List<RedisCommand<K, V, ?>> commands = new ArrayList<>(batch.mgets.size() * (readTtls ? 2 : 1));
-        List<Mget> sent = new ArrayList<>(batch.mgets.size());
-        for (Mget mget : batch.mgets) {
+        List<RedisCommand<K, V, ?>> commands = new ArrayList<>(mgets.size() * (readTtls ? 2 : 1));
+        List<Mget> sent = new ArrayList<>(mgets.size());
+        for (Mget mget : mgets) {
             if (observer != null) {
                 try {
                     mget.context = observer.beforeSend(connection, mget.keys);
@@ -584,6 +634,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 log.warn("batch observer failed on a reply; the callers still get their values", e);
             }
         }
+        if (failure != null && mget.keys.size() > 1 && belongsToOneKey(failure) && retryAlone(batch, mget)) {
+            return; // the callers hear from the retries
+        }
         List<Batch> next = new ArrayList<>(1);
         List<Pending<K, V>> expired = new ArrayList<>(0);
         lock.lock();
@@ -610,6 +663,40 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 items.get(i).future.completeExceptionally(failure);
             }
         }
+    }
+
+    /**
+     * Whether a batch's failure may be caused by one of its keys alone: a key outside the user's ACL key patterns
+     * ({@code NOPERM}), or a value the codec cannot decode. Then the keys are read again one by one, so that one bad
+     * key fails only its own callers; every other failure (timeout, lost connection, redirection) is the batch's.
+     */
+    private static boolean belongsToOneKey(Throwable failure) {
+        return failure instanceof UndecodableValueException || (failure instanceof RedisCommandExecutionException
+                && failure.getMessage() != null && failure.getMessage().startsWith("NOPERM"));
+    }
+
+    /**
+     * Sends each key of a failed MGET again as an MGET of its own, on the same connection, as part of the same batch
+     * (the connection stays busy until they are answered). Returns false if the loader is closed.
+     */
+    private boolean retryAlone(Batch batch, Mget failed) {
+        List<Mget> singles = new ArrayList<>(failed.items.size());
+        for (Pending<K, V> item : failed.items) {
+            singles.add(new Mget(batch, List.of(item)));
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            batch.unanswered += singles.size() - 1; // the failed MGET is answered by its singles
+            batch.mgets.addAll(singles);
+        } finally {
+            lock.unlock();
+        }
+        log.debug("an MGET of {} keys failed for a reason of one key; reading them one by one", failed.keys.size());
+        sendMgets(batch, singles);
+        return true;
     }
 
     /**

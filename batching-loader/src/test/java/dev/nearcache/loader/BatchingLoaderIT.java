@@ -15,6 +15,10 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -301,6 +305,40 @@ class BatchingLoaderIT {
             for (int i = 5; i < 25; i++) {
                 assertEquals("value:" + i, loader.get("key:" + i));
             }
+        }
+    }
+
+    @Test
+    void anUndecodableValueFailsOnlyItsOwnKeyAndKeepsTheConnection() throws Exception {
+        writer.sync().set("dec:bad", "BAD value");
+        RedisCodec<String, String> picky = new StringCodec(StandardCharsets.UTF_8) {
+            @Override
+            public String decodeValue(ByteBuffer bytes) {
+                String value = super.decodeValue(bytes);
+                if (value.startsWith("BAD")) {
+                    throw new IllegalArgumentException("not a product");
+                }
+                return value;
+            }
+        };
+        Recorder recorder = new Recorder();
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             BatchingLoader<String, String> loader = BatchingLoader.builder().codec(picky).redisUri(proxy.uri())
+                     .connections(1).observer(recorder).build()) {
+            DataConnection<String, String> connection = loader.connections().get(0);
+            long generation = connection.generation();
+            proxy.delay(Duration.ofMillis(200));
+            CompletableFuture<String> first = loader.load("key:1"); // keeps the connection busy
+            CompletableFuture<String> good = loader.load("key:2");
+            CompletableFuture<String> bad = loader.load("dec:bad");
+            CompletableFuture<String> alsoGood = loader.load("key:3");
+            assertEquals("value:1", first.get(10, TimeUnit.SECONDS));
+            assertEquals(List.of(1, 3), recorder.sizes.subList(0, 2), "the three keys shared one MGET");
+            assertEquals("value:2", good.get(10, TimeUnit.SECONDS));
+            assertEquals("value:3", alsoGood.get(10, TimeUnit.SECONDS));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("could not decode"), e.getCause().getMessage());
+            assertEquals(generation, connection.generation(), "the connection was not dropped");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.nearcache.invalidation;
 
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
@@ -47,6 +48,7 @@ public final class InvalidationListenerBuilder<K> {
     private Duration maxReconnectBackoff = DEFAULT_MAX_RECONNECT_BACKOFF;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private SocketOptions socketOptions = SocketOptions.builder().keepAlive(true).build();
+    private SslOptions sslOptions;
     private String clientName = DEFAULT_CLIENT_NAME;
     private ClientResources clientResources;
     private final List<InvalidationHandler<K>> handlers = new ArrayList<>();
@@ -65,6 +67,7 @@ public final class InvalidationListenerBuilder<K> {
         this.maxReconnectBackoff = from.maxReconnectBackoff;
         this.connectTimeout = from.connectTimeout;
         this.socketOptions = from.socketOptions;
+        this.sslOptions = from.sslOptions;
         this.clientName = from.clientName;
         this.clientResources = from.clientResources;
     }
@@ -150,6 +153,15 @@ public final class InvalidationListenerBuilder<K> {
         return this;
     }
 
+    /**
+     * TLS options (trusted CAs, a client certificate) for {@code rediss://} servers; null for Lettuce's defaults,
+     * which trust what the JVM trusts.
+     */
+    public InvalidationListenerBuilder<K> sslOptions(SslOptions options) {
+        this.sslOptions = options;
+        return this;
+    }
+
     /** The name the connection shows in {@code CLIENT LIST} (letters, digits, {@code -_.:}; default nearcache-invalidation). */
     public InvalidationListenerBuilder<K> clientName(String name) {
         Objects.requireNonNull(name, "clientName must not be null");
@@ -226,6 +238,10 @@ public final class InvalidationListenerBuilder<K> {
 
     Duration connectTimeout() {
         return connectTimeout;
+    }
+
+    SslOptions sslOptions() {
+        return sslOptions;
     }
 
     SocketOptions socketOptions() {

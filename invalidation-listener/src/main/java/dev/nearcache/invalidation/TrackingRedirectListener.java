@@ -3,6 +3,7 @@ package dev.nearcache.invalidation;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
@@ -118,7 +119,11 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         events.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.client = builder.clientResources() == null ? RedisClient.create(uri)
                 : RedisClient.create(builder.clientResources(), uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (builder.sslOptions() != null) {
+            options.sslOptions(builder.sslOptions());
+        }
+        client.setOptions(options
                 .autoReconnect(false) // we reconnect ourselves: a new session, a new id, no replayed commands
                 .protocolVersion(protocol)
                 .socketOptions(builder.socketOptions())
@@ -149,8 +154,12 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
             listener.firstReady.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return listener;
         } catch (TimeoutException | ExecutionException e) {
-            Throwable why = listener.lastError;
+            Throwable why = e instanceof ExecutionException ? e.getCause() : listener.lastError;
             listener.close();
+            if (e instanceof ExecutionException) {
+                throw new RedisConnectionException("Redis at " + listener.endpoint + " refused the invalidation"
+                        + " listener: " + why.getMessage(), why);
+            }
             throw new RedisConnectionException("the invalidation listener could not connect to Redis at "
                     + listener.endpoint + " within " + timeout + (why != null ? ": " + why.getMessage() : ""), why);
         } catch (InterruptedException e) {
@@ -201,6 +210,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
                            Throwable failure) {
         if (failure != null) {
             lastError = failure;
+            refusedAtStart(failure);
             log.debug("invalidation listener could not connect to {}: {}", endpoint, failure.toString());
             end(session, "connect failed: " + failure.getMessage());
             return;
@@ -242,11 +252,27 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         ready.whenComplete((clientId, error) -> onEventThread(() -> {
             if (error != null) {
                 lastError = error;
+                refusedAtStart(error);
                 end(session, "setting up the connection failed: " + error.getMessage());
             } else {
                 ready(session, clientId);
             }
         }));
+    }
+
+    /**
+     * Before the first session was ever ready, a refusal by the server (a missing permission, wrong credentials)
+     * will not change by retrying: {@link #start} fails at once, naming it, instead of after the connect timeout.
+     */
+    private void refusedAtStart(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (t instanceof RedisCommandExecutionException && message != null && (message.startsWith("NOPERM")
+                    || message.startsWith("WRONGPASS") || message.startsWith("NOAUTH"))) {
+                firstReady.completeExceptionally(t);
+                return;
+            }
+        }
     }
 
     private void ready(Session session, long clientId) {
