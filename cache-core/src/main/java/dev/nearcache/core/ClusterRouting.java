@@ -110,8 +110,9 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
                 .map(u -> RedisURI.builder(u).withClientName("nearcache-writer").withTimeout(b.commandTimeout).build())
                 .toList();
         this.client = RedisClusterClient.create(resources, seeds);
-        client.setOptions(ClusterClientOptions.builder()
-                .socketOptions(SocketSettings.options(b.connectTimeout()))
+        ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+        b.clientOptions(options);
+        client.setOptions(options
                 .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         // a backstop: our own check (checkViews) runs every period on connections we hold

@@ -33,7 +33,7 @@ final class EnvironmentConfig {
             }
             set("REDIS_CLUSTER_NODES", () -> builder.clusterNodes(clusterNodes(env, clusterNodes)).cluster(true));
         } else if (url != null) {
-            set("REDIS_URL", () -> builder.redisUri(parseUri("REDIS_URL", url)));
+            set("REDIS_URL", () -> builder.redisUri(withParts(env, parseUri("REDIS_URL", url))));
         } else if (value(env, "REDIS_HOST") != null) {
             set("REDIS_HOST", () -> builder.redisUri(fromParts(env)));
         } else {
@@ -45,6 +45,7 @@ final class EnvironmentConfig {
                 }
             }
         }
+        tls(env, builder);
         String size = value(env, "NEARCACHE_MAXIMUM_SIZE");
         if (size != null) {
             set("NEARCACHE_MAXIMUM_SIZE", () ->
@@ -72,15 +73,20 @@ final class EnvironmentConfig {
         if (serverTtl != null) {
             set("NEARCACHE_SERVER_TTL", () -> builder.serverTtl(bool("NEARCACHE_SERVER_TTL", serverTtl)));
         }
+        String failFast = value(env, "NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED");
+        if (failFast != null) {
+            set("NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED", () ->
+                    builder.failFastWhenDisconnected(bool("NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED", failFast)));
+        }
         String batch = value(env, "NEARCACHE_BATCH_SIZE");
         if (batch != null) {
             set("NEARCACHE_BATCH_SIZE", () ->
-                    builder.batchSize((int) longValue("NEARCACHE_BATCH_SIZE", batch, "a whole number of keys, e.g. 512")));
+                    builder.batchSize(intValue("NEARCACHE_BATCH_SIZE", batch, "a whole number of keys, e.g. 512")));
         }
         String connections = value(env, "NEARCACHE_CONNECTIONS");
         if (connections != null) {
             set("NEARCACHE_CONNECTIONS", () ->
-                    builder.connections((int) longValue("NEARCACHE_CONNECTIONS", connections, "a whole number, e.g. 2")));
+                    builder.connections(intValue("NEARCACHE_CONNECTIONS", connections, "a whole number, e.g. 2")));
         }
         String timeout = value(env, "NEARCACHE_COMMAND_TIMEOUT");
         if (timeout != null) {
@@ -114,6 +120,37 @@ final class EnvironmentConfig {
         }
     }
 
+    /** REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE with REDIS_TLS_KEY_FILE, REDIS_TLS_VERIFY_PEER. */
+    private static <K, V> void tls(Map<String, String> env, NearCacheBuilder<K, V> builder) {
+        String ca = value(env, "REDIS_TLS_CA_FILE");
+        if (ca != null) {
+            set("REDIS_TLS_CA_FILE", () -> builder.tlsCaFile(path("REDIS_TLS_CA_FILE", ca)));
+        }
+        String cert = value(env, "REDIS_TLS_CERT_FILE");
+        String key = value(env, "REDIS_TLS_KEY_FILE");
+        if ((cert == null) != (key == null)) {
+            throw new NearCacheConfigurationException((cert == null ? "REDIS_TLS_KEY_FILE" : "REDIS_TLS_CERT_FILE")
+                    + " is set without " + (cert == null ? "REDIS_TLS_CERT_FILE" : "REDIS_TLS_KEY_FILE")
+                    + ": a client certificate needs both");
+        }
+        if (cert != null) {
+            set("REDIS_TLS_CERT_FILE", () -> builder.tlsClientCertificate(path("REDIS_TLS_CERT_FILE", cert),
+                    path("REDIS_TLS_KEY_FILE", key)));
+        }
+        String verify = value(env, "REDIS_TLS_VERIFY_PEER");
+        if (verify != null) {
+            builder.tlsVerifyPeer(bool("REDIS_TLS_VERIFY_PEER", verify));
+        }
+    }
+
+    private static java.nio.file.Path path(String name, String value) {
+        try {
+            return java.nio.file.Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new NearCacheConfigurationException(name + " must be a file path, got '" + value + "'");
+        }
+    }
+
     /** Runs a builder setter, naming the variable in its complaint. */
     private static void set(String variable, Runnable setter) {
         try {
@@ -124,15 +161,38 @@ final class EnvironmentConfig {
         }
     }
 
-    /** Parses a Redis URI; the message names {@code name} and never echoes the value, which may hold a password. */
+    /**
+     * Parses a Redis URI. The message names {@code name} and never echoes any part of the value, which may hold a
+     * password; it says which part is wrong.
+     */
     static RedisURI parseUri(String name, String value) {
         String expected = name + " must look like redis://[[user]:password@]host[:port][/database] or rediss://...";
         String trimmed = value.trim();
         String lower = trimmed.toLowerCase(Locale.ROOT);
         if (!lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
-            int colon = trimmed.indexOf(':');
-            throw new NearCacheConfigurationException(expected + "; its scheme is '"
-                    + (colon > 0 ? trimmed.substring(0, colon) : "(none)") + "'");
+            throw new NearCacheConfigurationException(expected + "; it does not start with redis:// or rediss://"
+                    + (lower.startsWith("redis-sentinel://") ? " (Sentinel is not supported yet)" : ""));
+        }
+        String rest = trimmed.substring(trimmed.indexOf("://") + 3);
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = rest.substring(0, at);
+            if (userInfo.matches(".*[#?/@\\\\].*") || userInfo.matches(".*%(?![0-9A-Fa-f]{2}).*")) {
+                throw new NearCacheConfigurationException(expected + "; its user or password holds a character that"
+                        + " must be percent-encoded in a URL (# ? / \\ % @ as %23 %3F %2F %5C %25 %40), or give the"
+                        + " password in REDIS_PASSWORD");
+            }
+        }
+        String authority = rest.substring(at + 1).split("[/?#]", 2)[0];
+        if (authority.isEmpty() || authority.startsWith(":")) {
+            throw new NearCacheConfigurationException(expected + "; it names no host");
+        }
+        int colon = authority.lastIndexOf(':');
+        if (colon > authority.lastIndexOf(']')) {
+            String port = authority.substring(colon + 1);
+            if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                throw new NearCacheConfigurationException(expected + "; its port is not a number from 1 to 65535");
+            }
         }
         RedisURI uri;
         try {
@@ -144,6 +204,50 @@ final class EnvironmentConfig {
             throw new NearCacheConfigurationException(expected + "; it names no host");
         }
         return uri;
+    }
+
+    /**
+     * REDIS_URL with the separate variables next to it: each is applied where the URL leaves it open, and refused
+     * where the URL already says something else, never ignored. (A REDIS_PORT of the form {@code tcp://host:port} is
+     * the service link Kubernetes injects for a Service named redis, and is not ours: it is left alone.)
+     */
+    private static RedisURI withParts(Map<String, String> env, RedisURI uri) {
+        RedisURI.Builder b = RedisURI.builder(uri);
+        for (String part : new String[] {"REDIS_PORT", "REDIS_DB"}) {
+            String v = value(env, part);
+            if (v != null && !(part.equals("REDIS_PORT") && v.startsWith("tcp://"))) {
+                throw new NearCacheConfigurationException(part + " is set next to REDIS_URL: give the "
+                        + (part.equals("REDIS_PORT") ? "port" : "database") + " in REDIS_URL");
+            }
+        }
+        String tls = value(env, "REDIS_TLS");
+        if (tls != null) {
+            boolean on = bool("REDIS_TLS", tls);
+            if (!on && uri.isSsl()) {
+                throw new NearCacheConfigurationException("REDIS_TLS is false, which contradicts the rediss:// scheme"
+                        + " of REDIS_URL");
+            }
+            b.withSsl(on);
+        }
+        String password = value(env, "REDIS_PASSWORD");
+        String user = value(env, "REDIS_USERNAME");
+        boolean urlHasPassword = uri.getCredentialsProvider() != null && uri.getCredentialsProvider()
+                .resolveCredentials().blockOptional().map(c -> c.hasPassword()).orElse(false);
+        if (password != null || user != null) {
+            if (urlHasPassword) {
+                throw new NearCacheConfigurationException((password != null ? "REDIS_PASSWORD" : "REDIS_USERNAME")
+                        + " is set next to a REDIS_URL that holds credentials: give them in one place");
+            }
+            if (password == null) {
+                throw new NearCacheConfigurationException("REDIS_USERNAME is set but REDIS_PASSWORD is not");
+            }
+            if (user != null) {
+                b.withAuthentication(user, password.toCharArray());
+            } else {
+                b.withPassword(password.toCharArray());
+            }
+        }
+        return b.build();
     }
 
     /**
@@ -174,7 +278,7 @@ final class EnvironmentConfig {
             }
             int colon = entry.lastIndexOf(':');
             if (colon <= 0 || !entry.substring(0, colon).matches("[A-Za-z0-9.\\-_\\[\\]:]+")) {
-                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is '" + entry + "'");
+                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is not host:port");
             }
             long port;
             try {
@@ -184,7 +288,7 @@ final class EnvironmentConfig {
             }
             if (port < 1 || port > 65535) {
                 throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " has no port between 1"
-                        + " and 65535: '" + entry + "'");
+                        + " and 65535");
             }
             String host = entry.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -257,6 +361,16 @@ final class EnvironmentConfig {
         }
     }
 
+    /** A whole number that fits an int; a larger one fails naming the variable instead of wrapping around. */
+    private static int intValue(String name, String value, String expected) {
+        long v = longValue(name, value, expected);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new NearCacheConfigurationException(name + " must be " + expected + ", got '" + value
+                    + "' (too large)");
+        }
+        return (int) v;
+    }
+
     private static boolean bool(String name, String value) {
         switch (value.toLowerCase(Locale.ROOT)) {
             case "true":
@@ -278,23 +392,25 @@ final class EnvironmentConfig {
     static Duration duration(String name, String value) {
         String v = value.toLowerCase(Locale.ROOT);
         Matcher m = DURATION.matcher(v);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            switch (m.group(2)) {
-                case "ms":
-                    return Duration.ofMillis(n);
-                case "s":
-                    return Duration.ofSeconds(n);
-                case "m":
-                    return Duration.ofMinutes(n);
-                case "h":
-                    return Duration.ofHours(n);
-                default:
-                    return Duration.ofDays(n);
-            }
-        }
         try {
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                switch (m.group(2)) {
+                    case "ms":
+                        return Duration.ofMillis(n);
+                    case "s":
+                        return Duration.ofSeconds(n);
+                    case "m":
+                        return Duration.ofMinutes(n);
+                    case "h":
+                        return Duration.ofHours(n);
+                    default:
+                        return Duration.ofDays(n);
+                }
+            }
             return Duration.parse(value.toUpperCase(Locale.ROOT));
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new NearCacheConfigurationException(name + " is too long a duration: '" + value + "'");
         } catch (DateTimeParseException e) {
             throw new NearCacheConfigurationException(name + " must be a duration such as 500ms, 2s, 5m, 1h or"
                     + " PT2S, got '" + value + "'");
@@ -308,20 +424,24 @@ final class EnvironmentConfig {
             throw new NearCacheConfigurationException(name + " must be a size in bytes such as 1048576, 512kb, 64mb"
                     + " or 1gb, got '" + value + "'");
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2);
-        switch (unit) {
-            case "kb":
-            case "k":
-                return n * 1024;
-            case "mb":
-            case "m":
-                return n * 1024 * 1024;
-            case "gb":
-            case "g":
-                return n * 1024 * 1024 * 1024;
-            default:
-                return n;
+        try {
+            long n = Long.parseLong(m.group(1));
+            switch (unit) {
+                case "kb":
+                case "k":
+                    return Math.multiplyExact(n, 1024L);
+                case "mb":
+                case "m":
+                    return Math.multiplyExact(n, 1024L * 1024);
+                case "gb":
+                case "g":
+                    return Math.multiplyExact(n, 1024L * 1024 * 1024);
+                default:
+                    return n;
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new NearCacheConfigurationException(name + " is too large a size: '" + value + "'");
         }
     }
 }

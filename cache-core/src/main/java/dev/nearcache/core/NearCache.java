@@ -14,12 +14,15 @@ import java.util.function.Function;
  * what Redis holds within one heartbeat interval plus its timeout (3 s with the defaults) at worst; usually it is
  * evicted as soon as Redis reports the write. While the invalidation connection is down, reads go to Redis and
  * nothing is cached. Writes made through this cache ({@link #set}, {@link #delete}) are seen by this cache's
- * next read as soon as they return.
+ * next read as soon as they return. A value is kept no longer than its key's time to live in Redis.
  *
  * <p><b>Failures.</b> A read or write that Redis cannot serve within the command timeout fails with
- * {@link NearCacheException} naming the endpoint; no call waits much longer than the command timeout. Null keys
- * and null values are rejected with {@link NullPointerException}. Values whose encoded size exceeds
- * {@code maxValueBytes} are returned but not kept locally.
+ * {@link NearCacheException} naming the endpoint; no call waits much longer than the command timeout. A read that
+ * fails because of its own key (outside the user's ACL key patterns, or a value the codec cannot decode) fails
+ * only that key's callers, never others whose keys shared its MGET. Null keys and null values are rejected with
+ * {@link NullPointerException}; a key the codec does not encode faithfully (a String with an unpaired surrogate)
+ * with {@link IllegalArgumentException}. A key holding another type than a string reads as null and is not kept
+ * locally. Values whose encoded size exceeds {@code maxValueBytes} are returned but not kept locally.
  *
  * <p><b>Threads.</b> All methods are thread-safe. Futures complete on Lettuce's I/O threads: do not block in their
  * dependent stages.
@@ -65,7 +68,9 @@ public interface NearCache<K, V> extends AutoCloseable {
     /**
      * Read-through: the value of {@code key}; if Redis has none, {@code loader} computes it (once per key across
      * concurrent callers in this JVM), it is written to Redis (with the builder's read-through TTL, if any) and
-     * returned. A null from the loader is returned and not written. An exception from the loader reaches every
+     * returned. The write is {@code SET NX}: it never overwrites what another writer stored meanwhile, nor a key of
+     * another type; the caller still gets what the loader computed. A null from the loader is returned and not
+     * written. An exception from the loader reaches every
      * caller waiting for that key.
      */
     V get(K key, Function<? super K, ? extends V> loader);

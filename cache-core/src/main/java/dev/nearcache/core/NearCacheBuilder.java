@@ -2,7 +2,13 @@ package dev.nearcache.core;
 
 import dev.nearcache.invalidation.InvalidationListenerBuilder;
 import dev.nearcache.loader.BatchingLoaderBuilder;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
 import io.lettuce.core.codec.RedisCodec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +57,11 @@ public final class NearCacheBuilder<K, V> {
     int maxValueBytes = 1024 * 1024;
     boolean negativeCaching = true;
     boolean serverTtl = true;
+    boolean failFastWhenDisconnected;
+    Path tlsCaFile;
+    Path tlsCertFile;
+    Path tlsKeyFile;
+    boolean tlsVerifyPeer = true;
     int batchSize = BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
     int connections = BatchingLoaderBuilder.DEFAULT_CONNECTIONS;
     Duration commandTimeout = BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
@@ -74,6 +85,11 @@ public final class NearCacheBuilder<K, V> {
         this.maxValueBytes = from.maxValueBytes;
         this.negativeCaching = from.negativeCaching;
         this.serverTtl = from.serverTtl;
+        this.failFastWhenDisconnected = from.failFastWhenDisconnected;
+        this.tlsCaFile = from.tlsCaFile;
+        this.tlsCertFile = from.tlsCertFile;
+        this.tlsKeyFile = from.tlsKeyFile;
+        this.tlsVerifyPeer = from.tlsVerifyPeer;
         this.batchSize = from.batchSize;
         this.connections = from.connections;
         this.commandTimeout = from.commandTimeout;
@@ -221,6 +237,49 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
+    /**
+     * Whether reads and writes fail at once while their connection to Redis is down (default false: they wait for
+     * the reconnect, at most the command timeout, so a short outage costs latency rather than errors). With it a
+     * service fails fast while Redis is known to be unreachable, and can fall back at once.
+     */
+    public NearCacheBuilder<K, V> failFastWhenDisconnected(boolean enabled) {
+        this.failFastWhenDisconnected = enabled;
+        return this;
+    }
+
+    /**
+     * TLS: trust the certificate authorities of this PEM file instead of the JVM's trust store (for {@code rediss://}
+     * servers with a private CA).
+     *
+     * @throws NearCacheConfigurationException if the file cannot be read
+     */
+    public NearCacheBuilder<K, V> tlsCaFile(Path pemFile) {
+        this.tlsCaFile = readable("tlsCaFile", pemFile);
+        return this;
+    }
+
+    /**
+     * TLS: present this client certificate (PEM chain) and its private key (PEM, PKCS#8, unencrypted) to servers
+     * that require one ({@code tls-auth-clients yes}): mutual TLS.
+     *
+     * @throws NearCacheConfigurationException if either file cannot be read
+     */
+    public NearCacheBuilder<K, V> tlsClientCertificate(Path certificateChainPem, Path privateKeyPem) {
+        this.tlsCertFile = readable("tlsClientCertificate certificate", certificateChainPem);
+        this.tlsKeyFile = readable("tlsClientCertificate private key", privateKeyPem);
+        return this;
+    }
+
+    /**
+     * TLS: whether the server's certificate and host name are verified (default true). Turning it off keeps the
+     * connection encrypted but lets anyone on the path impersonate Redis; it is logged as a warning at every start.
+     * A URI that turns verification down ({@code ?verifyPeer=NONE} or {@code CA}) is refused unless this is false.
+     */
+    public NearCacheBuilder<K, V> tlsVerifyPeer(boolean verify) {
+        this.tlsVerifyPeer = verify;
+        return this;
+    }
+
     /** The most keys per MGET (1 to 100,000; default 512, chosen by measurement; see the batching loader). */
     public NearCacheBuilder<K, V> batchSize(int keys) {
         if (keys < 1 || keys > 100_000) {
@@ -242,7 +301,7 @@ public final class NearCacheBuilder<K, V> {
     /**
      * How long a Redis command may take before the call fails (10 ms to 10 minutes; default 2 s). A data connection
      * whose read or tracking registration times out is presumed broken and replaced (a half-open TCP connection
-     * never closes by itself). Connecting may take five times as long, at least 100 ms and at most 10 s.
+     * never closes by itself). Connecting may take five times as long, at least 1 s and at most 10 s.
      */
     public NearCacheBuilder<K, V> commandTimeout(Duration timeout) {
         this.commandTimeout = within("commandTimeout", timeout, MIN_COMMAND_TIMEOUT,
@@ -320,7 +379,68 @@ public final class NearCacheBuilder<K, V> {
                 }
             }
         }
+        checkTls();
         return new TrackingNearCache<>(this);
+    }
+
+    /**
+     * TLS settings are applied or refused, never ignored: files without a TLS connection are refused, and so is a
+     * URI that turns peer verification down while {@link #tlsVerifyPeer(boolean)} is on. With it off, every URI
+     * gets {@code verifyPeer=NONE} and a warning is logged.
+     */
+    private void checkTls() {
+        boolean anyTls = redisUris.stream().anyMatch(RedisURI::isSsl);
+        if (!anyTls && (tlsCaFile != null || tlsCertFile != null || !tlsVerifyPeer)) {
+            throw new NearCacheConfigurationException((tlsCaFile != null ? "tlsCaFile" : tlsCertFile != null
+                    ? "tlsClientCertificate" : "tlsVerifyPeer(false)") + " is set, but the connection does not use"
+                    + " TLS: use a rediss:// URI (or REDIS_TLS=true)");
+        }
+        for (RedisURI uri : redisUris) {
+            if (uri.isSsl() && tlsVerifyPeer && uri.getVerifyMode() != SslVerifyMode.FULL) {
+                throw new NearCacheConfigurationException("the URI of " + uri.getHost() + ":" + uri.getPort()
+                        + " turns TLS peer verification down (verifyPeer=" + uri.getVerifyMode() + "): to mean it,"
+                        + " also call tlsVerifyPeer(false) (or set REDIS_TLS_VERIFY_PEER=false)");
+            }
+        }
+        if (!tlsVerifyPeer) {
+            redisUris = redisUris.stream().map(u -> RedisURI.builder(u).withVerifyPeer(SslVerifyMode.NONE).build())
+                    .toList();
+            LoggerFactory.getLogger(NearCache.class).warn("TLS peer verification is OFF for {}: the connection is"
+                    + " encrypted, but anyone on the network path can impersonate the Redis server", endpoint());
+        }
+    }
+
+    /** The TLS options from the CA file and client certificate, or null for Lettuce's defaults (the JVM's trust). */
+    SslOptions sslOptions() {
+        if (tlsCaFile == null && tlsCertFile == null) {
+            return null;
+        }
+        SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+        if (tlsCaFile != null) {
+            ssl.trustManager(tlsCaFile.toFile());
+        }
+        if (tlsCertFile != null) {
+            ssl.keyManager(tlsCertFile.toFile(), tlsKeyFile.toFile(), null);
+        }
+        return ssl.build();
+    }
+
+    /** Client options common to every client: socket options, TLS, behaviour while disconnected. */
+    ClientOptions.Builder clientOptions(ClientOptions.Builder options) {
+        options.socketOptions(SocketSettings.options(connectTimeout())).disconnectedBehavior(disconnectedBehavior());
+        SslOptions ssl = sslOptions();
+        if (ssl != null) {
+            options.sslOptions(ssl);
+        }
+        return options;
+    }
+
+    private static Path readable(String name, Path file) {
+        Objects.requireNonNull(file, name + " must not be null");
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new NearCacheConfigurationException(name + " must be a readable file, got " + file);
+        }
+        return file;
     }
 
     RedisCodec<K, V> codec() {
@@ -341,7 +461,13 @@ public final class NearCacheBuilder<K, V> {
         return heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2);
     }
 
-    /** How long connecting may take: five command timeouts, between 100 ms and 10 s (within what both inner builders accept). */
+    /** Lettuce's behaviour while a connection is down, from {@link #failFastWhenDisconnected(boolean)}. */
+    ClientOptions.DisconnectedBehavior disconnectedBehavior() {
+        return failFastWhenDisconnected ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
+                : ClientOptions.DisconnectedBehavior.DEFAULT;
+    }
+
+    /** How long connecting may take: five command timeouts, 1 s to 10 s (within what both inner builders accept). */
     Duration connectTimeout() {
         return BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout);
     }

@@ -8,13 +8,22 @@ import dev.nearcache.loader.DataConnection;
 import dev.nearcache.loader.DataConnectionListener;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.push.PushListener;
 import io.lettuce.core.resource.ClientResources;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +70,8 @@ final class NodeShard<K, V> implements AutoCloseable {
     private final AtomicLong readies = new AtomicLong();
     /** A loss happened since caching last worked on every data connection; cleared when it works again. */
     private volatile boolean resumeToAnnounce;
+    /** The server's refusal of CLIENT TRACKING, if it refused (a missing permission): fails the build. */
+    private volatile String trackingRefusal;
     private volatile boolean closed;
 
     /**
@@ -75,26 +86,84 @@ final class NodeShard<K, V> implements AutoCloseable {
         this.routes = routes;
         this.tracking = new CoherenceGuard.Node(b.connections, key -> routes.serves(this, key));
         BatchingLoader<K, V> builtLoader = null;
+        InvalidationListener<K> builtListener = null;
         try {
             SocketOptions sockets = SocketSettings.options(b.connectTimeout());
             builtLoader = BatchingLoader.builder().codec(b.codec()).redisUri(uri).clientResources(resources)
                     .connections(b.connections).maxBatchSize(b.batchSize).commandTimeout(b.commandTimeout)
                     .connectTimeout(b.connectTimeout()).socketOptions(sockets).readTtls(b.serverTtl)
+                    .failFastWhenDisconnected(b.failFastWhenDisconnected).sslOptions(b.sslOptions())
                     .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents()).build();
             this.loader = builtLoader;
             for (DataConnection<K, V> connection : loader.connections()) {
                 connection.commands().addListener(redirBrokenListener());
             }
-            this.listener = InvalidationListener.builder().keyCodec(b.codec()).redisUri(uri)
+            builtListener = InvalidationListener.builder().keyCodec(b.codec()).redisUri(uri)
                     .clientResources(resources).heartbeatInterval(b.heartbeatInterval)
                     .heartbeatTimeout(b.effectiveHeartbeatTimeout()).reconnectDebounce(b.reconnectDebounce)
-                    .connectTimeout(b.connectTimeout()).socketOptions(sockets).handler(new Invalidations()).build();
+                    .connectTimeout(b.connectTimeout()).socketOptions(sockets).sslOptions(b.sslOptions())
+                    .handler(new Invalidations()).build();
+            this.listener = builtListener;
+            verifyPermissions(b);
         } catch (RuntimeException e) {
             closed = true;
+            if (builtListener != null) {
+                builtListener.close();
+            }
             if (builtLoader != null) {
                 builtLoader.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * Least privilege, checked at start: a user that may not run a command the cache needs fails the build, naming
+     * it, instead of building a cache that never caches (no {@code client|tracking}) or whose every read fails (no
+     * {@code mget}). The probes read one key; a user whose key patterns exclude it is fine (the refusal then names
+     * the key, not the command, and Redis checks commands first). Also waits, within the connect timeout, until
+     * every data connection has confirmed tracking.
+     */
+    private void verifyPermissions(NearCacheBuilder<K, V> b) {
+        K probe = b.codec().decodeKey(StandardCharsets.UTF_8.encode("nearcache:permission-probe"));
+        var commands = loader.connections().get(0).commands().async();
+        List<CompletableFuture<?>> probes = new ArrayList<>();
+        probes.add(commands.mget(probe).toCompletableFuture());
+        if (b.serverTtl) {
+            probes.add(commands.eval(BatchingLoader.PTTL_SCRIPT,
+                    ScriptOutputType.MULTI, probe).toCompletableFuture());
+        }
+        Set<String> refused = new LinkedHashSet<>();
+        long deadline = System.nanoTime() + b.connectTimeout().toNanos();
+        for (CompletableFuture<?> f : probes) {
+            try {
+                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                String message = String.valueOf(e.getCause().getMessage());
+                if (message.contains("NOPERM") && message.contains("run the")) {
+                    refused.add(message.substring(message.indexOf("NOPERM")));
+                } else if (message.contains("can't run this command")) { // a command the script calls
+                    refused.add("the TTL script may not run PTTL (" + message.trim() + ")");
+                }
+            } catch (TimeoutException e) {
+                break; // the connection is slow or stalled: rule 9 will see to it; nothing to conclude here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NearCacheException("interrupted while connecting to " + endpoint, e);
+            }
+        }
+        while (trackingRefusal == null && !tracking.allTracked(loader.connections())
+                && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        if (trackingRefusal != null) {
+            refused.add(trackingRefusal);
+        }
+        if (!refused.isEmpty()) {
+            throw new NearCacheConfigurationException("the Redis user at " + endpoint + " lacks permissions the near"
+                    + " cache needs: " + String.join("; ", refused) + ". It needs +mget +client|tracking +client|id"
+                    + " +ping" + (b.serverTtl ? " +eval +pttl" : "") + " (and +set +del to write); see the README's"
+                    + " least-privilege ACL");
         }
     }
 
@@ -114,8 +183,9 @@ final class NodeShard<K, V> implements AutoCloseable {
         loader.detach(key);
     }
 
+    /** Whether reads from this node are cached now: invalidations arrive and every data connection is tracked. */
     boolean invalidationsReady() {
-        return !closed && listener.isReady();
+        return !closed && listener.isReady() && tracking.allTracked(loader.connections());
     }
 
     boolean isClosed() {
@@ -188,6 +258,7 @@ final class NodeShard<K, V> implements AutoCloseable {
      */
     private void trackingFailed(DataConnection<K, V> connection, long id, Throwable failure) {
         if (failure instanceof RedisCommandExecutionException) {
+            trackingRefusal = failure.getMessage();
             log.error("Redis at {} refused CLIENT TRACKING ON REDIRECT {} on data connection {}: {}; nothing read on"
                     + " it is cached", endpoint, id, connection.index(), failure.getMessage());
             return;

@@ -32,7 +32,7 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
             builtShard = new NodeShard<>(cache, b, uri, resources, false, NodeShard.STANDALONE);
             builtClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
                     .withTimeout(b.connectTimeout()).build());
-            builtClient.setOptions(ClientOptions.builder().socketOptions(SocketSettings.options(b.connectTimeout()))
+            builtClient.setOptions(b.clientOptions(ClientOptions.builder())
                     .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout)).build());
             this.writer = builtClient.connect(b.codec());
         } catch (RuntimeException e) {

@@ -39,6 +39,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private static final Logger log = LoggerFactory.getLogger(TrackingNearCache.class);
     /** The cached form of "Redis has no such key" (negative caching). */
     private static final Object ABSENT = new Object();
+    /** The most keys of one getAll waiting in the loader at a time (its bound is 100,000 by default). */
+    static final int GET_ALL_CHUNK = 10_000;
 
     /** A cached value; a fresh object per store, so a conditional remove takes out exactly this store. */
     private static final class Entry {
@@ -115,6 +117,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         try {
             this.routing = b.cluster ? new ClusterRouting<>(this, b, resources)
                     : new StandaloneRouting<>(this, b, resources);
+        } catch (NearCacheConfigurationException e) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            throw e; // a missing permission: said as it is
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": "
@@ -148,6 +153,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         if (entry != null) {
             return unwrap(entry);
         }
+        requireRoundTrip(key);
         return await(routing.load(key));
     }
 
@@ -157,6 +163,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         if (entry != null) {
             return CompletableFuture.completedFuture(unwrap(entry));
         }
+        requireRoundTrip(key);
         return routing.load(key).handle((value, failure) -> {
             if (failure != null) {
                 throw unavailable("read", failure);
@@ -175,11 +182,14 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             if (entry != null) {
                 result.put(key, unwrap(entry));
             } else {
+                requireRoundTrip(key);
                 missing.add(key);
             }
         }
-        if (!missing.isEmpty()) {
-            result.putAll(await(routing.loadAll(missing)));
+        // in chunks, so a getAll of any size stays within the loader's bound of waiting keys
+        for (int from = 0; from < missing.size(); from += GET_ALL_CHUNK) {
+            List<K> chunk = missing.subList(from, Math.min(missing.size(), from + GET_ALL_CHUNK));
+            result.putAll(await(routing.loadAll(chunk)));
         }
         return result;
     }
@@ -200,7 +210,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         try {
             V computed = valueLoader.apply(key);
             if (computed != null) {
-                write(key, computed, readThroughTtl);
+                write(key, computed, readThroughTtl, true);
             }
             mine.complete(computed);
             return computed;
@@ -209,6 +219,21 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             throw e;
         } finally {
             readThrough.remove(id, mine);
+        }
+    }
+
+    /**
+     * Refuses a key the codec does not encode to bytes that decode back to the same key, such as a String with an
+     * unpaired surrogate (UTF-8 cannot encode it and writes '?'): Redis would hold it under another name, and the
+     * invalidations Redis sends for that name would never match the local entry, which would stay stale for good.
+     * Checked where a key goes to Redis (misses and writes), never on a hit: a key that fails it is never cached.
+     */
+    private void requireRoundTrip(K key) {
+        K back = codec.decodeKey(codec.encodeKey(key));
+        if (!idOf(key).equals(idOf(back))) {
+            throw new IllegalArgumentException("key cannot be used: the codec encodes it to bytes that decode to a"
+                    + " different key (a String with an unpaired surrogate such as \\uD800, which UTF-8 cannot"
+                    + " encode?); Redis would store it under another name and its invalidations would never match");
         }
     }
 
@@ -221,7 +246,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     @Override
     public void set(K key, V value) {
-        write(key, value, null);
+        write(key, value, null, false);
     }
 
     @Override
@@ -230,17 +255,26 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, got " + ttl);
         }
-        write(key, value, ttl);
+        write(key, value, ttl, false);
     }
 
-    private void write(K key, V value, Duration ttl) {
+    /**
+     * Writes through to Redis. {@code onlyIfAbsent} (read-through) writes with {@code NX}: a computed value never
+     * overwrites what another writer stored meanwhile, nor a key of another type.
+     */
+    private void write(K key, V value, Duration ttl, boolean onlyIfAbsent) {
         Objects.requireNonNull(key, "key must not be null");
         Objects.requireNonNull(value, "value must not be null (use delete)");
+        requireRoundTrip(key);
         try {
-            if (ttl == null) {
+            SetArgs args = onlyIfAbsent ? SetArgs.Builder.nx() : null;
+            if (ttl != null) {
+                args = (args == null ? new SetArgs() : args).px(ttl.toMillis());
+            }
+            if (args == null) {
                 routing.writer().set(key, value);
             } else {
-                routing.writer().set(key, value, SetArgs.Builder.px(ttl.toMillis()));
+                routing.writer().set(key, value, args);
             }
         } catch (RuntimeException e) {
             if (e instanceof RedisCommandTimeoutException) {
@@ -256,6 +290,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     @SuppressWarnings("unchecked") // DEL's varargs of K
     public void delete(K key) {
         Objects.requireNonNull(key, "key must not be null");
+        requireRoundTrip(key);
         try {
             routing.writer().del(key);
         } catch (RuntimeException e) {
@@ -333,11 +368,16 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             return serverTtl ? 0 : NEVER; // TTLs asked for but not read: never store unbounded
         }
         long pttl = ttls[index];
-        if (pttl == -1 || (pttl == -2 && value == null)) {
+        if (value == null) {
+            // no such key: cached as absent (its creation is invalidated); but a key that exists while MGET read nil
+            // holds another type than a string, and is not cached at all
+            return pttl == -2 ? NEVER : 0;
+        }
+        if (pttl == -1) {
             return NEVER;
         }
         if (pttl <= 0) {
-            return 0;
+            return 0; // gone by the time its PTTL was read, or no time left
         }
         if (pttl > TimeUnit.DAYS.toMillis(36_500)) {
             return NEVER; // a century: nanoTime arithmetic would overflow

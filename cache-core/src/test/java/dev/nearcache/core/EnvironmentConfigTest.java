@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +108,69 @@ class EnvironmentConfigTest {
     }
 
     @Test
+    void noErrorPathOfUrlParsingEchoesAnyPartOfTheCredentials() {
+        String marker = "Zq9Marker";
+        List<String> urls = List.of(marker + "@127.0.0.1:6379", "user:" + marker + "@127.0.0.1:6379",
+                "http://u:" + marker + "@h:1", "redis://:" + marker + "#x@h:1", "redis://:" + marker + "?x@h:1",
+                "redis://:" + marker + "/x@h:1", "redis://:" + marker + "@", "redis://:" + marker + "@:1",
+                "redis://:" + marker + "@h:abc", "redis://:" + marker + "@h:99999", "redis://:" + marker + "%zz@h",
+                "redis://u:" + marker + "@h@x:1", "redis-sentinel://:" + marker + "@h:26379#m");
+        for (String url : urls) {
+            for (String variable : new String[] {"REDIS_URL", "REDIS_CLUSTER_NODES"}) {
+                String message = failure(Map.of(variable, url));
+                assertFalse(message.contains(marker), variable + "=" + url + " echoed: " + message);
+            }
+            String fromBuilder = assertThrows(NearCacheConfigurationException.class,
+                    () -> NearCache.builder().redisUri(url)).getMessage();
+            assertFalse(fromBuilder.contains(marker), url + " echoed: " + fromBuilder);
+        }
+        assertTrue(failure(Map.of("REDIS_URL", "redis://:pa#ss@h:1")).contains("must be percent-encoded"));
+        assertTrue(failure(Map.of("REDIS_URL", "redis://h:abc")).endsWith("its port is not a number from 1 to 65535"));
+    }
+
+    @Test
+    void percentEncodedPasswordsWork() {
+        RedisURI uri = apply(Map.of("REDIS_URL", "redis://app:pa%23s%40s%2Fw%25d@h:1")).redisUris.get(0);
+        assertEquals("pa#s@s/w%d", new String(uri.getCredentialsProvider().resolveCredentials().block().getPassword()));
+    }
+
+    @Test
+    void variablesNextToRedisUrlAreAppliedOrRefusedNeverIgnored() {
+        RedisURI tls = apply(Map.of("REDIS_URL", "redis://h:1", "REDIS_TLS", "true")).redisUris.get(0);
+        assertTrue(tls.isSsl(), "REDIS_TLS=true turns TLS on for a redis:// URL");
+        RedisURI withPassword = apply(Map.of("REDIS_URL", "redis://h:1", "REDIS_USERNAME", "app",
+                "REDIS_PASSWORD", "pw")).redisUris.get(0);
+        var credentials = withPassword.getCredentialsProvider().resolveCredentials().block();
+        assertEquals("app", credentials.getUsername());
+        assertEquals("pw", new String(credentials.getPassword()));
+        assertEquals("REDIS_TLS is false, which contradicts the rediss:// scheme of REDIS_URL",
+                failure(Map.of("REDIS_URL", "rediss://h:1", "REDIS_TLS", "false")));
+        assertEquals("REDIS_PASSWORD is set next to a REDIS_URL that holds credentials: give them in one place",
+                failure(Map.of("REDIS_URL", "redis://:a@h:1", "REDIS_PASSWORD", "b")));
+        assertEquals("REDIS_DB is set next to REDIS_URL: give the database in REDIS_URL",
+                failure(Map.of("REDIS_URL", "redis://h:1", "REDIS_DB", "2")));
+        assertEquals("REDIS_PORT is set next to REDIS_URL: give the port in REDIS_URL",
+                failure(Map.of("REDIS_URL", "redis://h:1", "REDIS_PORT", "6380")));
+        // the service link Kubernetes injects for a Service named "redis" is not ours
+        assertEquals(1, apply(Map.of("REDIS_URL", "redis://h:1", "REDIS_PORT", "tcp://10.0.0.1:6379"))
+                .redisUris.get(0).getPort());
+    }
+
+    @Test
+    void numbersSizesAndDurationsOutOfRangeNameTheVariable() {
+        assertEquals("NEARCACHE_BATCH_SIZE must be a whole number of keys, e.g. 512, got '4294967297' (too large)",
+                failure(Map.of("NEARCACHE_BATCH_SIZE", "4294967297")));
+        assertEquals("NEARCACHE_MAXIMUM_SIZE must be a whole number of entries, e.g. 10000, got"
+                + " '99999999999999999999'", failure(Map.of("NEARCACHE_MAXIMUM_SIZE", "99999999999999999999")));
+        assertEquals("NEARCACHE_LOCAL_TTL is too long a duration: '999999999999999999d'",
+                failure(Map.of("NEARCACHE_LOCAL_TTL", "999999999999999999d")));
+        assertEquals("NEARCACHE_LOCAL_TTL is too long a duration: '99999999999999999999s'",
+                failure(Map.of("NEARCACHE_LOCAL_TTL", "99999999999999999999s")));
+        assertEquals("NEARCACHE_MAXIMUM_WEIGHT is too large a size: '9999999999gb'",
+                failure(Map.of("NEARCACHE_MAXIMUM_WEIGHT", "9999999999gb")));
+    }
+
+    @Test
     void buildWithoutAServerSaysWhatToSet() {
         assertEquals("no Redis server given: call redisUri(...) or set REDIS_URL (or REDIS_HOST, or"
                 + " REDIS_CLUSTER_NODES)",
@@ -142,10 +206,10 @@ class EnvironmentConfigTest {
     @Test
     void malformedClusterSettingsAreNamed() {
         assertEquals("REDIS_CLUSTER_NODES must be a comma-separated list of host:port (or redis:// URIs), e.g."
-                + " redis-0:6379,redis-1:6379; entry 2 has no port between 1 and 65535: 'b:http'",
+                + " redis-0:6379,redis-1:6379; entry 2 has no port between 1 and 65535",
                 failure(Map.of("REDIS_CLUSTER_NODES", "a:1,b:http")));
         assertTrue(failure(Map.of("REDIS_CLUSTER_NODES", "a:1,,b:2")).contains("entry 2 is empty"));
-        assertTrue(failure(Map.of("REDIS_CLUSTER_NODES", "just-a-host")).contains("entry 1 is 'just-a-host'"));
+        assertTrue(failure(Map.of("REDIS_CLUSTER_NODES", "just-a-host")).contains("entry 1 is not host:port"));
         assertEquals("REDIS_CLUSTER_NODES and REDIS_URL are both set: set REDIS_CLUSTER_NODES for a Redis Cluster, or"
                 + " the other for one server",
                 failure(Map.of("REDIS_CLUSTER_NODES", "a:1", "REDIS_URL", "redis://b:2")));
@@ -167,7 +231,7 @@ class EnvironmentConfigTest {
                 NearCacheConfigurationException.class,
                 () -> NearCache.builder().redisUris("redis://a:1/3").cluster(true).build()).getMessage());
         assertEquals("redisUris[1] must look like redis://[[user]:password@]host[:port][/database] or rediss://...;"
-                + " its scheme is 'http'", assertThrows(NearCacheConfigurationException.class,
+                + " it does not start with redis:// or rediss://", assertThrows(NearCacheConfigurationException.class,
                 () -> NearCache.builder().redisUris("redis://a:1", "http://b")).getMessage());
         assertEquals("redisUris must name at least one node", assertThrows(NearCacheConfigurationException.class,
                 () -> NearCache.builder().redisUris()).getMessage());

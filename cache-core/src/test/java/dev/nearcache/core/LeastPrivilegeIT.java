@@ -1,0 +1,108 @@
+package dev.nearcache.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nearcache.testkit.RedisExtension;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Least privilege with real ACL users: the README's minimal ACL builds a working cache (and its read-only variant
+ * a cache that reads), and a user without a permission the cache needs fails the build at once, naming it, instead
+ * of building a cache that never caches or whose every read fails.
+ */
+class LeastPrivilegeIT {
+    /** The README's minimal ACL, for a cache that reads and writes. */
+    static final String MINIMAL = "~* resetchannels -@all +mget +set +del +ping +client|tracking +client|id +eval +pttl";
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+
+    private static RedisClient adminClient;
+    private static StatefulRedisConnection<String, String> admin;
+    private final List<String> users = new ArrayList<>();
+
+    @BeforeAll
+    static void connect() {
+        adminClient = RedisClient.create(redis.server().uri());
+        admin = adminClient.connect();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        admin.close();
+        adminClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    @AfterEach
+    void deleteUsers() {
+        users.forEach(user -> admin.sync().aclDeluser(user));
+    }
+
+    /** Creates {@code user} with password pw and the given ACL rules; returns its URI. */
+    private String user(String user, String rules) {
+        List<String> args = new ArrayList<>(List.of("ACL", "SETUSER", user, "reset", "on", ">pw"));
+        args.addAll(List.of(rules.split(" ")));
+        redis.server().command(Duration.ofSeconds(2), args.toArray(new String[0]));
+        users.add(user);
+        RedisURI server = RedisURI.create(redis.server().uri());
+        return "redis://" + user + ":pw@" + server.getHost() + ":" + server.getPort();
+    }
+
+    @Test
+    void theMinimalAclBuildsACacheThatCachesAndIsInvalidated() {
+        try (NearCache<String, String> cache = NearCache.builder().redisUri(user("minimal", MINIMAL)).build()) {
+            admin.sync().set("k", "v1");
+            Harness.cachedForSure(cache, "k", "v1");
+            admin.sync().set("k", "v2");
+            org.awaitility.Awaitility.await("invalidated").atMost(Duration.ofSeconds(5))
+                    .until(() -> "v2".equals(cache.get("k")));
+            cache.set("k", "v3");
+            assertEquals("v3", admin.sync().get("k"));
+            assertTrue(cache.stats().invalidationConnectionHealthy());
+        }
+    }
+
+    @Test
+    void theReadOnlyVariantReadsAndRefusesWrites() {
+        String readOnly = MINIMAL.replace(" +set +del", "");
+        try (NearCache<String, String> cache = NearCache.builder().redisUri(user("reader", readOnly)).build()) {
+            admin.sync().set("r", "v");
+            Harness.cachedForSure(cache, "r", "v");
+            NearCacheException e = assertThrows(NearCacheException.class, () -> cache.set("r", "w"));
+            assertTrue(e.getMessage().contains("NOPERM"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingPermissionFailsTheBuildAtOnceNamingIt() {
+        for (String[] missing : new String[][] {{"+client|tracking", "client"}, {"+mget", "mget"},
+                {"+client|id", "client"}, {"+eval", "eval"}, {"+pttl", "pttl"}}) {
+            String uri = user("lacks" + users.size(), MINIMAL.replace(" " + missing[0], ""));
+            long start = System.nanoTime();
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> NearCache.builder().redisUri(uri).build().close(), "without " + missing[0]);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            String refusal = e.getMessage().split("\\. It needs ")[0].toLowerCase(java.util.Locale.ROOT);
+            assertTrue(refusal.contains(missing[1]) && (refusal.contains("noperm") || refusal.contains("can't run")),
+                    "without " + missing[0] + ": " + e.getMessage());
+            assertTrue(millis < 5_000, "without " + missing[0] + " the build took " + millis + " ms");
+        }
+        // with the server TTL off, the script is not needed
+        try (NearCache<String, String> cache = NearCache.builder().serverTtl(false)
+                .redisUri(user("noscript", MINIMAL.replace(" +eval +pttl", ""))).build()) {
+            Harness.cachedForSure(cache, "n", null);
+        }
+    }
+}

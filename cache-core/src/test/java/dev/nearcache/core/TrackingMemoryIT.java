@@ -1,0 +1,78 @@
+package dev.nearcache.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nearcache.testkit.RedisExtension;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Redis remembers every key a tracking connection read. Bounding that memory on the server
+ * ({@code tracking-table-max-keys}) costs hit ratio, never coherence: every key Redis drops from its tracking table
+ * is invalidated, so the cache drops it too.
+ */
+class TrackingMemoryIT {
+    private static final Logger log = LoggerFactory.getLogger(TrackingMemoryIT.class);
+    private static final int KEYS = 20_000;
+    private static final int TRACKED_AT_MOST = 1_000;
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone();
+
+    @Test
+    void aBoundedTrackingTableKeepsTheCacheCoherent() {
+        RedisClient client = RedisClient.create(redis.server().uri());
+        try (StatefulRedisConnection<String, String> other = client.connect();
+             NearCache<String, String> cache = NearCache.builder().redisUri(redis.server().uri())
+                     .maximumSize(KEYS * 2).build()) {
+            other.sync().configSet("tracking-table-max-keys", Integer.toString(TRACKED_AT_MOST));
+            Map<String, String> values = new HashMap<>();
+            for (int i = 0; i < KEYS; i++) {
+                values.put("mem:" + i, "v1");
+            }
+            other.sync().mset(values);
+            for (int i = 0; i < KEYS; i++) {
+                assertEquals("v1", cache.get("mem:" + i));
+            }
+            long tracked = trackedKeys(other);
+            long invalidations = cache.stats().invalidations();
+            log.info("{} keys read, {} tracked by Redis, {} invalidated by its tracking table's bound, {} kept"
+                    + " locally", KEYS, tracked, invalidations, cache.stats().size());
+            assertTrue(tracked <= TRACKED_AT_MOST + 1, "Redis tracks " + tracked + " keys");
+            assertTrue(invalidations >= KEYS - TRACKED_AT_MOST - 1, "evicted keys are invalidated: " + invalidations);
+            for (int i = 0; i < KEYS; i++) {
+                values.put("mem:" + i, "v2");
+            }
+            other.sync().mset(values);
+            await("every key reads the new value").atMost(Duration.ofSeconds(10)).until(() -> {
+                for (int i = 0; i < KEYS; i++) {
+                    if (!"v2".equals(cache.get("mem:" + i))) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            redis.server().command(Duration.ofSeconds(2), "CONFIG", "SET", "tracking-table-max-keys", "1000000");
+        }
+    }
+
+    private static long trackedKeys(StatefulRedisConnection<String, String> redis) {
+        for (String line : redis.sync().info("stats").split("\r?\n")) {
+            if (line.startsWith("tracking_total_keys:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new AssertionError("INFO stats has no tracking_total_keys");
+    }
+}
