@@ -105,6 +105,38 @@ class ClusterNearCacheIT {
         return nodes.stream().map(n -> n.host() + ":" + n.port()).sorted().toList();
     }
 
+    /** The README's minimal ACL, plus what a cluster needs, on every node: the cache builds, caches and writes. */
+    @Test
+    void theMinimalAclWithTheClusterAdditionsWorks() {
+        RedisCluster cluster = redis.cluster();
+        String rules = LeastPrivilegeIT.MINIMAL + " " + LeastPrivilegeIT.CLUSTER_ADDITIONS;
+        for (RedisServer node : cluster.servers()) {
+            List<String> args = new ArrayList<>(List.of("ACL", "SETUSER", "clusterapp", "reset", "on", ">pw"));
+            args.addAll(List.of(rules.split(" ")));
+            node.command(Duration.ofSeconds(2), args.toArray(new String[0]));
+        }
+        try {
+            String[] seeds = cluster.seedUris().stream().map(u -> u.replace("redis://", "redis://clusterapp:pw@"))
+                    .toArray(String[]::new);
+            try (NearCache<String, String> cache = clusterCache(cluster).redisUris(seeds).build()) {
+                for (ClusterNode master : cluster.masters()) {
+                    String key = keysOn(master, "acl:" + master.port() + ":", 1).get(0);
+                    cache.set(key, "v1");
+                    Harness.cachedForSure(cache, key, "v1");
+                    other.sync().set(key, "v2");
+                    await("invalidation from " + master.port()).atMost(Duration.ofSeconds(5))
+                            .until(() -> "v2".equals(cache.get(key)));
+                }
+            }
+        } finally {
+            for (RedisServer node : cluster.servers()) {
+                if (node.isRunning()) {
+                    node.command(Duration.ofSeconds(2), "ACL", "DELUSER", "clusterapp");
+                }
+            }
+        }
+    }
+
     /** Rule 8 over a cluster: short-lived keys on every master, among many long-lived ones (see ServerTtlIT). */
     @Test
     void keysThatExpireAreNotServedAfterTheirTtlOnAnyMaster() {

@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nearcache.testkit.RedisExtension;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,25 +21,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LeastPrivilegeIT {
     /** The README's minimal ACL, for a cache that reads and writes. */
     static final String MINIMAL = "~* resetchannels -@all +mget +set +del +ping +client|tracking +client|id +eval +pttl";
+    /** What a cluster needs on top: the topology checks' CLUSTER NODES, and what Lettuce's cluster client asks. */
+    static final String CLUSTER_ADDITIONS = "+cluster|nodes";
 
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+    @RegisterExtension
+    static final OtherClient admin = new OtherClient(redis);
 
-    private static RedisClient adminClient;
-    private static StatefulRedisConnection<String, String> admin;
     private final List<String> users = new ArrayList<>();
-
-    @BeforeAll
-    static void connect() {
-        adminClient = RedisClient.create(redis.server().uri());
-        admin = adminClient.connect();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        admin.close();
-        adminClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
 
     @AfterEach
     void deleteUsers() {

@@ -10,14 +10,10 @@ import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsIT {
     @TempDir
     static Path dir;
+    private static Certificates certs;
     private static RedisServer server;
     private static RedisServer mutual;
     private static int tlsPort;
@@ -39,19 +36,16 @@ class TlsIT {
 
     @BeforeAll
     static void startTlsServers() throws Exception {
-        assumeTrue(run("openssl", "version"), "openssl is not installed");
-        ca("ca");
-        ca("other-ca");
-        signed("server", "ca", "/CN=localhost", "subjectAltName=DNS:localhost");
-        signed("client", "ca", "/CN=nearcache-client", "extendedKeyUsage=clientAuth");
-        tlsPort = freePort();
-        mutualPort = freePort();
+        assumeTrue(Certificates.opensslAvailable(dir), "openssl is not installed");
+        certs = Certificates.make(dir, "DNS:localhost"); // not 127.0.0.1: a host name mismatch to test
         try {
-            server = tlsServer(tlsPort, "no");
-            mutual = tlsServer(mutualPort, "yes");
+            server = RedisServers.builder().tls(certs.serverCert(), certs.serverKey(), certs.ca(), "no").start();
+            mutual = RedisServers.builder().tls(certs.serverCert(), certs.serverKey(), certs.ca(), "yes").start();
         } catch (RuntimeException e) {
             assumeTrue(false, "this redis-server cannot serve TLS: " + e.getMessage());
         }
+        tlsPort = server.tlsPort().orElseThrow();
+        mutualPort = mutual.tlsPort().orElseThrow();
     }
 
     @AfterAll
@@ -64,49 +58,6 @@ class TlsIT {
         }
     }
 
-    private static RedisServer tlsServer(int port, String authClients) {
-        return RedisServers.builder().config("tls-port", Integer.toString(port))
-                .config("tls-cert-file", dir.resolve("server.crt").toString())
-                .config("tls-key-file", dir.resolve("server.key").toString())
-                .config("tls-ca-cert-file", dir.resolve("ca.crt").toString())
-                .config("tls-auth-clients", authClients).start();
-    }
-
-    private static void ca(String name) throws Exception {
-        assertTrue(run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-keyout", file(name + ".key"), "-out", file(name + ".crt"), "-days", "2", "-subj",
-                "/CN=nearcache test " + name), "openssl made " + name);
-    }
-
-    private static void signed(String name, String ca, String subject, String extension) throws Exception {
-        Files.writeString(dir.resolve(name + ".ext"), extension + "\n");
-        assertTrue(run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", file(name + ".key"), "-out", file(name + ".csr"), "-subj", subject));
-        assertTrue(run("openssl", "x509", "-req", "-in", file(name + ".csr"), "-CA", file(ca + ".crt"), "-CAkey",
-                file(ca + ".key"), "-CAcreateserial", "-out", file(name + ".crt"), "-days", "2", "-extfile",
-                file(name + ".ext")));
-    }
-
-    private static String file(String name) {
-        return dir.resolve(name).toString();
-    }
-
-    private static boolean run(String... command) throws IOException, InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("openssl.log").toFile()).start();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static NearCacheBuilder<String, String> tls(String host, int port) {
         return NearCache.builder().redisUri("rediss://" + host + ":" + port).commandTimeout(Duration.ofSeconds(2));
     }
@@ -115,7 +66,7 @@ class TlsIT {
     void withThePrivateCaItConnectsCachesAndIsInvalidatedOverTls() {
         RedisClient plainClient = RedisClient.create(server.uri());
         try (StatefulRedisConnection<String, String> other = plainClient.connect();
-             NearCache<String, String> cache = tls("localhost", tlsPort).tlsCaFile(dir.resolve("ca.crt")).build()) {
+             NearCache<String, String> cache = tls("localhost", tlsPort).tlsCaFile(certs.ca()).build()) {
             other.sync().set("t", "v1");
             Harness.cachedForSure(cache, "t", "v1");
             other.sync().set("t", "v2");
@@ -130,9 +81,9 @@ class TlsIT {
     @Test
     void anUntrustedOrWrongCaOrAnUnnamedHostFailsTheBuild() {
         assertTrue(fails(tls("localhost", tlsPort)).contains("could not connect"), "the JVM does not trust our CA");
-        fails(tls("localhost", tlsPort).tlsCaFile(dir.resolve("other-ca.crt")));
+        fails(tls("localhost", tlsPort).tlsCaFile(certs.otherCa()));
         // the certificate names localhost, not 127.0.0.1
-        fails(tls("127.0.0.1", tlsPort).tlsCaFile(dir.resolve("ca.crt")));
+        fails(tls("127.0.0.1", tlsPort).tlsCaFile(certs.ca()));
         // unless peer verification is turned off, explicitly (and logged as a warning)
         try (NearCache<String, String> cache = tls("127.0.0.1", tlsPort).tlsVerifyPeer(false).build()) {
             Harness.cachedForSure(cache, "unverified", null);
@@ -145,15 +96,15 @@ class TlsIT {
                 () -> NearCache.builder().redisUri("rediss://localhost:" + tlsPort + "?verifyPeer=NONE").build());
         assertTrue(e.getMessage().contains("tlsVerifyPeer(false)"), e.getMessage());
         NearCacheConfigurationException noTls = assertThrows(NearCacheConfigurationException.class,
-                () -> NearCache.builder().redisUri(server.uri()).tlsCaFile(dir.resolve("ca.crt")).build());
+                () -> NearCache.builder().redisUri(server.uri()).tlsCaFile(certs.ca()).build());
         assertTrue(noTls.getMessage().contains("does not use TLS"), noTls.getMessage());
     }
 
     @Test
     void mutualTlsNeedsTheClientCertificate() {
-        fails(tls("localhost", mutualPort).tlsCaFile(dir.resolve("ca.crt")));
-        try (NearCache<String, String> cache = tls("localhost", mutualPort).tlsCaFile(dir.resolve("ca.crt"))
-                .tlsClientCertificate(dir.resolve("client.crt"), dir.resolve("client.key")).build()) {
+        fails(tls("localhost", mutualPort).tlsCaFile(certs.ca()));
+        try (NearCache<String, String> cache = tls("localhost", mutualPort).tlsCaFile(certs.ca())
+                .tlsClientCertificate(certs.clientCert(), certs.clientKey()).build()) {
             Harness.cachedForSure(cache, "m", null);
         }
     }
@@ -161,14 +112,14 @@ class TlsIT {
     @Test
     void theEnvironmentConfiguresTheSame() {
         Map<String, String> env = Map.of("REDIS_URL", "redis://localhost:" + mutualPort, "REDIS_TLS", "true",
-                "REDIS_TLS_CA_FILE", dir.resolve("ca.crt").toString(),
-                "REDIS_TLS_CERT_FILE", dir.resolve("client.crt").toString(),
-                "REDIS_TLS_KEY_FILE", dir.resolve("client.key").toString());
+                "REDIS_TLS_CA_FILE", certs.ca().toString(),
+                "REDIS_TLS_CERT_FILE", certs.clientCert().toString(),
+                "REDIS_TLS_KEY_FILE", certs.clientKey().toString());
         try (NearCache<String, String> cache = NearCache.builder().environment(env).build()) {
             Harness.cachedForSure(cache, "e", null);
         }
         for (Map<String, String> bad : List.of(Map.of("REDIS_URL", "rediss://h:1", "REDIS_TLS_CA_FILE", "/nope.pem"),
-                Map.of("REDIS_URL", "rediss://h:1", "REDIS_TLS_CERT_FILE", dir.resolve("client.crt").toString()))) {
+                Map.of("REDIS_URL", "rediss://h:1", "REDIS_TLS_CERT_FILE", certs.clientCert().toString()))) {
             NearCacheConfigurationException e = assertThrows(NearCacheConfigurationException.class,
                     () -> NearCache.builder().environment(bad));
             assertTrue(e.getMessage().startsWith("REDIS_TLS_"), e.getMessage());

@@ -27,6 +27,8 @@ final class LocalRedisServer implements RedisServer {
     private final boolean clusterBus;
     private final Path directory;
     private volatile int port;
+    /** The TLS port, chosen on the first start when the configuration asks for one ({@code tls-port auto}). */
+    private volatile int tlsPort;
     private volatile String version = "unknown";
     private Process process;
     private boolean closed;
@@ -109,16 +111,22 @@ final class LocalRedisServer implements RedisServer {
             return;
         }
         boolean choosePort = port == 0;
+        boolean chooseTlsPort = "auto".equals(config.get("tls-port")) && tlsPort == 0;
         for (int attempt = 1; ; attempt++) {
             if (choosePort) {
                 port = Ports.free(clusterBus);
+            }
+            if (chooseTlsPort) {
+                do {
+                    tlsPort = Ports.free(clusterBus);
+                } while (tlsPort == port);
             }
             try {
                 launch();
                 return;
             } catch (IllegalStateException e) {
                 boolean portTaken = e.getMessage().contains("Address already in use");
-                if (!choosePort || !portTaken || attempt == BIND_RETRIES) {
+                if (!(choosePort || chooseTlsPort) || !portTaken || attempt == BIND_RETRIES) {
                     throw e;
                 }
                 log.debug("port {} was taken before redis-server bound it; trying another", port);
@@ -175,6 +183,9 @@ final class LocalRedisServer implements RedisServer {
         all.put("appendonly", "no");
         all.put("loglevel", "notice");
         all.putAll(config);
+        if (tlsPort != 0) {
+            all.put("tls-port", Integer.toString(tlsPort));
+        }
         StringBuilder text = new StringBuilder();
         all.forEach((name, value) -> text.append(name).append(' ').append(value).append('\n'));
         return text.toString();
@@ -182,6 +193,11 @@ final class LocalRedisServer implements RedisServer {
 
     private static String quote(String value) {
         return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    @Override
+    public java.util.OptionalInt tlsPort() {
+        return tlsPort != 0 ? java.util.OptionalInt.of(tlsPort) : java.util.OptionalInt.empty();
     }
 
     @Override

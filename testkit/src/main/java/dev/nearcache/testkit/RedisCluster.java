@@ -92,7 +92,7 @@ public final class RedisCluster implements AutoCloseable {
         }
         LocalRedisServer first = servers.get(0);
         for (LocalRedisServer server : servers.subList(1, servers.size())) {
-            admin(server, "CLUSTER", "MEET", first.host(), Integer.toString(first.port()));
+            admin(server, "CLUSTER", "MEET", first.host(), Integer.toString(meetPort(first)));
         }
         await("every node to know all " + servers.size() + " nodes", FORM_TIMEOUT, () -> servers.stream()
                 .allMatch(s -> {
@@ -191,7 +191,7 @@ public final class RedisCluster implements AutoCloseable {
             String id = null;
             try {
                 id = (String) admin(server, "CLUSTER", "MYID");
-                admin(server, "CLUSTER", "MEET", peer.host(), Integer.toString(peer.port()));
+                admin(server, "CLUSTER", "MEET", peer.host(), Integer.toString(meetPort(peer)));
                 String newId = id;
                 await("every node to know the new node " + newId + " on port " + server.port()
                         + ", and it to report cluster_state:ok", FORM_TIMEOUT,
@@ -510,6 +510,17 @@ public final class RedisCluster implements AutoCloseable {
     /** {@code redis://host:port} of every node, to seed a cluster client. */
     public List<String> seedUris() {
         return servers.stream().map(RedisServer::uri).toList();
+    }
+
+    /** {@code rediss://localhost:tlsPort} of every node of a cluster started with TLS, to seed a TLS client. */
+    public List<String> tlsSeedUris() {
+        return servers.stream().map(s -> "rediss://localhost:" + s.tlsPort().orElseThrow(
+                () -> new IllegalStateException("the cluster was started without TLS"))).toList();
+    }
+
+    /** With TLS on the bus, a node is met on its TLS port (its bus port is that + 10000). */
+    private static int meetPort(RedisServer node) {
+        return node.tlsPort().orElse(node.port());
     }
 
     /** The Redis version of the nodes. */

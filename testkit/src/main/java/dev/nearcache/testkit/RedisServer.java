@@ -31,6 +31,14 @@ public interface RedisServer extends AutoCloseable {
     /** Where the server comes from. */
     RedisSource source();
 
+    /**
+     * The TLS port of a server started with {@link RedisServers.Builder#tls}, the same across restarts; empty for
+     * others.
+     */
+    default java.util.OptionalInt tlsPort() {
+        return java.util.OptionalInt.empty();
+    }
+
     /** Whether {@link #stop()}, {@link #kill()} and {@link #start()} are supported (false for external servers). */
     boolean isControllable();
 

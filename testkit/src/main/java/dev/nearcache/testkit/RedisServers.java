@@ -93,6 +93,23 @@ public final class RedisServers {
             return this;
         }
 
+        /**
+         * Serves TLS too, on a port of its own ({@link RedisServer#tlsPort()}), with this certificate and key (PEM),
+         * trusting clients whose certificates this CA signed; {@code authClients} is {@code yes}, {@code no} or
+         * {@code optional} ({@code tls-auth-clients}). The plain port stays open for the kit's own commands. A cluster
+         * then also speaks TLS on its bus and between replicas, and reports its TLS ports to TLS clients. Needs a
+         * redis-server built with TLS (Debian's is; the embedded 6.2 binary is not): starting fails otherwise.
+         */
+        public Builder tls(java.nio.file.Path certificate, java.nio.file.Path key, java.nio.file.Path ca,
+                           String authClients) {
+            config("tls-port", "auto");
+            config("tls-cert-file", "\"" + certificate + "\"");
+            config("tls-key-file", "\"" + key + "\"");
+            config("tls-ca-cert-file", "\"" + ca + "\"");
+            config("tls-auth-clients", authClients);
+            return this;
+        }
+
         /** {@code cluster-node-timeout} for clusters: how soon a failed master is replaced (default 2 s). */
         public Builder clusterNodeTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "clusterNodeTimeout must not be null");
@@ -152,6 +169,10 @@ public final class RedisServers {
             nodeConfig.put("cluster-replica-validity-factor", "0");
             // 7.0 syncs replicas diskless after a 5 s delay by default; replicas here join (and rejoin) at once
             nodeConfig.putIfAbsent("repl-diskless-sync-delay", "0");
+            if (nodeConfig.containsKey("tls-port")) {
+                nodeConfig.put("tls-cluster", "yes"); // the bus runs on the TLS port + 10000 then
+                nodeConfig.put("tls-replication", "yes");
+            }
             return RedisCluster.form(choice, nodeConfig, masters, replicasPerMaster);
         }
 
