@@ -11,14 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import dev.nearcache.testkit.RedisServer;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,22 +29,10 @@ class CoherenceRulesIT {
 
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+    @RegisterExtension
+    static final OtherClient other = new OtherClient(redis);
 
-    private static RedisClient otherClient;
-    private static StatefulRedisConnection<String, String> other;
     private FaultProxy proxy;
-
-    @BeforeAll
-    static void connect() {
-        otherClient = RedisClient.create(redis.server().uri());
-        other = otherClient.connect();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        other.close();
-        otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
 
     @BeforeEach
     void startProxy() {

@@ -9,10 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,14 +31,12 @@ class HostileInputIT {
 
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+    @RegisterExtension
+    static final OtherClient other = new OtherClient(redis);
 
-    private static RedisClient otherClient;
-    private static StatefulRedisConnection<String, String> other;
 
     @BeforeAll
     static void connect() {
-        otherClient = RedisClient.create(redis.server().uri());
-        other = otherClient.connect();
         // a user that may touch only app:* keys (and every command, so only the key pattern is at stake)
         other.sync().aclSetuser("app", io.lettuce.core.AclSetuserArgs.Builder.on().addPassword("app-pw")
                 .keyPattern("app:*").allChannels().allCommands());
@@ -49,8 +45,6 @@ class HostileInputIT {
     @AfterAll
     static void disconnect() {
         other.sync().aclDeluser("app");
-        other.close();
-        otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 
     private static NearCacheBuilder<String, String> builder() {

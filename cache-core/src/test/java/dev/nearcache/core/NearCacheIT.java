@@ -13,8 +13,6 @@ import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -29,8 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,21 +34,9 @@ class NearCacheIT {
 
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+    @RegisterExtension
+    static final OtherClient other = new OtherClient(redis);
 
-    private static RedisClient otherClient;
-    private static StatefulRedisConnection<String, String> other;
-
-    @BeforeAll
-    static void connect() {
-        otherClient = RedisClient.create(redis.server().uri());
-        other = otherClient.connect();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        other.close();
-        otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
 
     private static NearCacheBuilder<String, String> builder() {
         return NearCache.builder().redisUri(redis.server().uri());

@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nearcache.testkit.RedisExtension;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -34,40 +31,28 @@ class ServerTtlIT {
 
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+    @RegisterExtension
+    static final OtherClient other = new OtherClient(redis);
 
-    private static RedisClient otherClient;
-    private static StatefulRedisConnection<String, String> other;
-
-    @BeforeAll
-    static void connect() {
-        otherClient = RedisClient.create(redis.server().uri());
-        other = otherClient.connect();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        other.close();
-        otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
 
     private static NearCacheBuilder<String, String> builder() {
         return NearCache.builder().redisUri(redis.server().uri());
     }
 
     /** {@code count} keys {@code prefix0..} that live an hour, written by a script in chunks. */
-    static void longLivedKeys(StatefulRedisConnection<String, String> redis, String prefix, int count) {
+    static void longLivedKeys(RedisCommands<String, String> redis, String prefix, int count) {
         String script = "for i = tonumber(ARGV[2]), tonumber(ARGV[3]) do "
                 + "redis.call('SET', ARGV[1] .. i, 'filler', 'EX', 3600) end return 1";
         for (int from = 0; from < count; from += 50_000) {
             int to = Math.min(count, from + 50_000) - 1;
-            redis.sync().eval(script, ScriptOutputType.INTEGER, new String[0], prefix, Integer.toString(from),
+            redis.eval(script, ScriptOutputType.INTEGER, new String[0], prefix, Integer.toString(from),
                     Integer.toString(to));
         }
     }
 
     @Test
     void shortLivedKeysAmongManyLongLivedOnesAreNeverServedAfterTheirTtl() {
-        longLivedKeys(other, "long:", LONG_LIVED);
+        longLivedKeys(other.sync(), "long:", LONG_LIVED);
         try (NearCache<String, String> cache = builder().build();
              NearCache<String, String> unbounded = builder().serverTtl(false).build()) {
             cachedForSure(cache, "warm", null);
@@ -131,7 +116,7 @@ class ServerTtlIT {
     @Test
     void writesWithATtlThroughTheCacheAreBoundedTheSameWay() {
         try (NearCache<String, String> cache = builder().readThroughTtl(Duration.ofMillis(1000)).build()) {
-            longLivedKeys(other, "long:", 20_000);
+            longLivedKeys(other.sync(), "long:", 20_000);
             long written = System.nanoTime();
             cache.set("own", "o", Duration.ofMillis(1000));
             assertEquals("t", cache.get("through", k -> "t"));
