@@ -64,7 +64,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     private static final Duration LETTUCE_REFRESH_BACKSTOP = Duration.ofSeconds(30);
 
     private final TrackingNearCache<K, V> cache;
-    private final NearCacheBuilder<K, V> builder;
+    private final NearCacheSettings<K, V> settings;
     private final RedisCodec<K, V> codec;
     private final ClientResources resources;
     private final RedisURI seed;
@@ -98,27 +98,27 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     private volatile List<NodeShard<K, V>> allShards = List.of();
     private volatile boolean closed;
 
-    ClusterRouting(TrackingNearCache<K, V> cache, NearCacheBuilder<K, V> b, ClientResources resources) {
+    ClusterRouting(TrackingNearCache<K, V> cache, NearCacheSettings<K, V> settings, ClientResources resources) {
         this.cache = cache;
-        this.builder = b;
-        this.codec = b.codec();
+        this.settings = settings;
+        this.codec = settings.codec();
         this.resources = resources;
-        this.seed = b.redisUris.get(0);
-        this.endpoint = b.endpoint();
-        this.commandTimeoutNanos = b.commandTimeout.toNanos();
-        List<RedisURI> seeds = b.redisUris.stream()
-                .map(u -> RedisURI.builder(u).withClientName("nearcache-writer").withTimeout(b.commandTimeout).build())
+        this.seed = settings.redisUris().get(0);
+        this.endpoint = settings.endpoint();
+        this.commandTimeoutNanos = settings.commandTimeout().toNanos();
+        List<RedisURI> seeds = settings.redisUris().stream()
+                .map(u -> RedisURI.builder(u).withClientName("nearcache-writer").withTimeout(settings.commandTimeout()).build())
                 .toList();
         this.client = RedisClusterClient.create(resources, seeds);
         ClusterClientOptions.Builder options = ClusterClientOptions.builder();
-        b.clientOptions(options);
+        settings.clientOptions(options);
         client.setOptions(options
-                .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         // a backstop: our own check (checkViews) runs every period on connections we hold
-                        .enablePeriodicRefresh(LETTUCE_REFRESH_BACKSTOP.compareTo(b.topologyRefreshPeriod) > 0
-                                ? LETTUCE_REFRESH_BACKSTOP : b.topologyRefreshPeriod)
-                        .adaptiveRefreshTriggersTimeout(b.topologyRefreshPeriod) // adaptive triggers: on by default
+                        .enablePeriodicRefresh(LETTUCE_REFRESH_BACKSTOP.compareTo(settings.topologyRefreshPeriod()) > 0
+                                ? LETTUCE_REFRESH_BACKSTOP : settings.topologyRefreshPeriod())
+                        .adaptiveRefreshTriggersTimeout(settings.topologyRefreshPeriod()) // adaptive triggers: on by default
                         .build())
                 .build());
         this.topologyThread = new ScheduledThreadPoolExecutor(1, r -> {
@@ -136,7 +136,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
                     .filter(ClusterTopologyChangedEvent.class::isInstance)
                     .subscribe(event -> topologyThread.execute(() -> apply("topology change reported by Lettuce")));
             this.topologyEvents = subscription;
-            long period = b.topologyRefreshPeriod.toNanos();
+            long period = settings.topologyRefreshPeriod().toNanos();
             topologyThread.scheduleWithFixedDelay(() -> apply("periodic check"), period, period,
                     TimeUnit.NANOSECONDS);
         } catch (RuntimeException e) {
@@ -222,7 +222,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         RedisURI address = node.getUri();
         RedisURI uri = RedisURI.builder(seed).withHost(address.getHost()).withPort(address.getPort()).build();
         try {
-            NodeShard<K, V> shard = new NodeShard<>(cache, builder, uri, resources, true, routes);
+            NodeShard<K, V> shard = new NodeShard<>(cache, settings, uri, resources, true, routes);
             shards.put(key, shard);
             log.info("near cache connected to cluster master {}", shard.endpoint());
             return true;
@@ -317,7 +317,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
                 refreshQueued.set(false);
                 try {
                     client.refreshPartitionsAsync().toCompletableFuture()
-                            .get(commandTimeoutNanos * 2, TimeUnit.NANOSECONDS);
+                            .get(settings.topologyCheckTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 } catch (Exception e) {
                     log.debug("cluster topology refresh failed: {}", e.toString());
                 }

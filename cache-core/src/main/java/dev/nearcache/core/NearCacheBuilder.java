@@ -2,7 +2,6 @@ package dev.nearcache.core;
 
 import dev.nearcache.invalidation.InvalidationListenerBuilder;
 import dev.nearcache.loader.BatchingLoaderBuilder;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
@@ -379,16 +378,26 @@ public final class NearCacheBuilder<K, V> {
                 }
             }
         }
-        checkTls();
-        return new TrackingNearCache<>(this);
+        return new TrackingNearCache<>(settings());
+    }
+
+    /** Validates what depends on several settings and freezes them all, with the derived values. */
+    NearCacheSettings<K, V> settings() {
+        List<RedisURI> uris = checkTls();
+        return new NearCacheSettings<>(codec, uris, cluster, topologyRefreshPeriod,
+                maximumWeight >= 0 ? -1 : maximumSize >= 0 ? maximumSize : DEFAULT_MAXIMUM_SIZE, maximumWeight,
+                localTtl, maxValueBytes, negativeCaching, serverTtl, failFastWhenDisconnected, batchSize, connections,
+                commandTimeout, heartbeatInterval,
+                heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
+                readThroughTtl, sslOptions(), endpoint());
     }
 
     /**
      * TLS settings are applied or refused, never ignored: files without a TLS connection are refused, and so is a
-     * URI that turns peer verification down while {@link #tlsVerifyPeer(boolean)} is on. With it off, every URI
-     * gets {@code verifyPeer=NONE} and a warning is logged.
+     * URI that turns peer verification down while {@link #tlsVerifyPeer(boolean)} is on. Returns the URIs to use:
+     * with verification off, each with {@code verifyPeer=NONE}, and a warning is logged.
      */
-    private void checkTls() {
+    private List<RedisURI> checkTls() {
         boolean anyTls = redisUris.stream().anyMatch(RedisURI::isSsl);
         if (!anyTls && (tlsCaFile != null || tlsCertFile != null || !tlsVerifyPeer)) {
             throw new NearCacheConfigurationException((tlsCaFile != null ? "tlsCaFile" : tlsCertFile != null
@@ -402,16 +411,16 @@ public final class NearCacheBuilder<K, V> {
                         + " also call tlsVerifyPeer(false) (or set REDIS_TLS_VERIFY_PEER=false)");
             }
         }
-        if (!tlsVerifyPeer) {
-            redisUris = redisUris.stream().map(u -> RedisURI.builder(u).withVerifyPeer(SslVerifyMode.NONE).build())
-                    .toList();
-            LoggerFactory.getLogger(NearCache.class).warn("TLS peer verification is OFF for {}: the connection is"
-                    + " encrypted, but anyone on the network path can impersonate the Redis server", endpoint());
+        if (tlsVerifyPeer) {
+            return redisUris;
         }
+        LoggerFactory.getLogger(NearCache.class).warn("TLS peer verification is OFF for {}: the connection is"
+                + " encrypted, but anyone on the network path can impersonate the Redis server", endpoint());
+        return redisUris.stream().map(u -> RedisURI.builder(u).withVerifyPeer(SslVerifyMode.NONE).build()).toList();
     }
 
     /** The TLS options from the CA file and client certificate, or null for Lettuce's defaults (the JVM's trust). */
-    SslOptions sslOptions() {
+    private SslOptions sslOptions() {
         if (tlsCaFile == null && tlsCertFile == null) {
             return null;
         }
@@ -425,16 +434,6 @@ public final class NearCacheBuilder<K, V> {
         return ssl.build();
     }
 
-    /** Client options common to every client: socket options, TLS, behaviour while disconnected. */
-    ClientOptions.Builder clientOptions(ClientOptions.Builder options) {
-        options.socketOptions(SocketSettings.options(connectTimeout())).disconnectedBehavior(disconnectedBehavior());
-        SslOptions ssl = sslOptions();
-        if (ssl != null) {
-            options.sslOptions(ssl);
-        }
-        return options;
-    }
-
     private static Path readable(String name, Path file) {
         Objects.requireNonNull(file, name + " must not be null");
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
@@ -443,33 +442,9 @@ public final class NearCacheBuilder<K, V> {
         return file;
     }
 
-    RedisCodec<K, V> codec() {
-        return codec;
-    }
-
     /** host:port, or {@code cluster[host:port,...]}; never credentials. */
     String endpoint() {
-        StringBuilder b = new StringBuilder(cluster ? "cluster[" : "");
-        for (int i = 0; i < redisUris.size(); i++) {
-            RedisURI uri = redisUris.get(i);
-            b.append(i > 0 ? "," : "").append(uri.getHost()).append(':').append(uri.getPort());
-        }
-        return b.append(cluster ? "]" : "").toString();
-    }
-
-    Duration effectiveHeartbeatTimeout() {
-        return heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2);
-    }
-
-    /** Lettuce's behaviour while a connection is down, from {@link #failFastWhenDisconnected(boolean)}. */
-    ClientOptions.DisconnectedBehavior disconnectedBehavior() {
-        return failFastWhenDisconnected ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
-                : ClientOptions.DisconnectedBehavior.DEFAULT;
-    }
-
-    /** How long connecting may take: five command timeouts, 1 s to 10 s (within what both inner builders accept). */
-    Duration connectTimeout() {
-        return BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout);
+        return NearCacheSettings.endpointOf(redisUris, cluster);
     }
 
     private static Duration positive(String name, Duration value, Duration max) {

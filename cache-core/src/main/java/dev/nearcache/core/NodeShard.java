@@ -79,32 +79,32 @@ final class NodeShard<K, V> implements AutoCloseable {
      *
      * @throws RuntimeException from Lettuce if the node cannot be reached; nothing is left open then
      */
-    NodeShard(TrackingNearCache<K, V> cache, NearCacheBuilder<K, V> b, RedisURI uri, ClientResources resources,
+    NodeShard(TrackingNearCache<K, V> cache, NearCacheSettings<K, V> settings, RedisURI uri, ClientResources resources,
               boolean cluster, Routes routes) {
         this.cache = cache;
         this.endpoint = uri.getHost() + ":" + uri.getPort();
         this.routes = routes;
-        this.tracking = new CoherenceGuard.Node(b.connections, key -> routes.serves(this, key));
+        this.tracking = new CoherenceGuard.Node(settings.connections(), key -> routes.serves(this, key));
         BatchingLoader<K, V> builtLoader = null;
         InvalidationListener<K> builtListener = null;
         try {
-            SocketOptions sockets = SocketSettings.options(b.connectTimeout());
-            builtLoader = BatchingLoader.builder().codec(b.codec()).redisUri(uri).clientResources(resources)
-                    .connections(b.connections).maxBatchSize(b.batchSize).commandTimeout(b.commandTimeout)
-                    .connectTimeout(b.connectTimeout()).socketOptions(sockets).readTtls(b.serverTtl)
-                    .failFastWhenDisconnected(b.failFastWhenDisconnected).sslOptions(b.sslOptions())
+            SocketOptions sockets = SocketSettings.options(settings.connectTimeout());
+            builtLoader = BatchingLoader.builder().codec(settings.codec()).redisUri(uri).clientResources(resources)
+                    .connections(settings.connections()).maxBatchSize(settings.batchSize()).commandTimeout(settings.commandTimeout())
+                    .connectTimeout(settings.connectTimeout()).socketOptions(sockets).readTtls(settings.serverTtl())
+                    .failFastWhenDisconnected(settings.failFastWhenDisconnected()).sslOptions(settings.sslOptions())
                     .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents()).build();
             this.loader = builtLoader;
             for (DataConnection<K, V> connection : loader.connections()) {
                 connection.commands().addListener(redirBrokenListener());
             }
-            builtListener = InvalidationListener.builder().keyCodec(b.codec()).redisUri(uri)
-                    .clientResources(resources).heartbeatInterval(b.heartbeatInterval)
-                    .heartbeatTimeout(b.effectiveHeartbeatTimeout()).reconnectDebounce(b.reconnectDebounce)
-                    .connectTimeout(b.connectTimeout()).socketOptions(sockets).sslOptions(b.sslOptions())
+            builtListener = InvalidationListener.builder().keyCodec(settings.codec()).redisUri(uri)
+                    .clientResources(resources).heartbeatInterval(settings.heartbeatInterval())
+                    .heartbeatTimeout(settings.heartbeatTimeout()).reconnectDebounce(settings.reconnectDebounce())
+                    .connectTimeout(settings.connectTimeout()).socketOptions(sockets).sslOptions(settings.sslOptions())
                     .handler(new Invalidations()).build();
             this.listener = builtListener;
-            verifyPermissions(b);
+            verifyPermissions(settings);
         } catch (RuntimeException e) {
             closed = true;
             if (builtListener != null) {
@@ -124,17 +124,17 @@ final class NodeShard<K, V> implements AutoCloseable {
      * the key, not the command, and Redis checks commands first). Also waits, within the connect timeout, until
      * every data connection has confirmed tracking.
      */
-    private void verifyPermissions(NearCacheBuilder<K, V> b) {
-        K probe = b.codec().decodeKey(StandardCharsets.UTF_8.encode("nearcache:permission-probe"));
+    private void verifyPermissions(NearCacheSettings<K, V> settings) {
+        K probe = settings.codec().decodeKey(StandardCharsets.UTF_8.encode("nearcache:permission-probe"));
         var commands = loader.connections().get(0).commands().async();
         List<CompletableFuture<?>> probes = new ArrayList<>();
         probes.add(commands.mget(probe).toCompletableFuture());
-        if (b.serverTtl) {
+        if (settings.serverTtl()) {
             probes.add(commands.eval(BatchingLoader.PTTL_SCRIPT,
                     ScriptOutputType.MULTI, probe).toCompletableFuture());
         }
         Set<String> refused = new LinkedHashSet<>();
-        long deadline = System.nanoTime() + b.connectTimeout().toNanos();
+        long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         for (CompletableFuture<?> f : probes) {
             try {
                 f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -162,7 +162,7 @@ final class NodeShard<K, V> implements AutoCloseable {
         if (!refused.isEmpty()) {
             throw new NearCacheConfigurationException("the Redis user at " + endpoint + " lacks permissions the near"
                     + " cache needs: " + String.join("; ", refused) + ". It needs +mget +client|tracking +client|id"
-                    + " +ping" + (b.serverTtl ? " +eval +pttl" : "") + " (and +set +del to write); see the README's"
+                    + " +ping" + (settings.serverTtl() ? " +eval +pttl" : "") + " (and +set +del to write); see the README's"
                     + " least-privilege ACL");
         }
     }

@@ -23,18 +23,18 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     private final RedisClient writeClient;
     private final StatefulRedisConnection<K, V> writer;
 
-    StandaloneRouting(TrackingNearCache<K, V> cache, NearCacheBuilder<K, V> b, ClientResources resources) {
-        RedisURI uri = b.redisUris.get(0);
+    StandaloneRouting(TrackingNearCache<K, V> cache, NearCacheSettings<K, V> settings, ClientResources resources) {
+        RedisURI uri = settings.redisUris().get(0);
         this.endpoint = uri.getHost() + ":" + uri.getPort();
         NodeShard<K, V> builtShard = null;
         RedisClient builtClient = null;
         try {
-            builtShard = new NodeShard<>(cache, b, uri, resources, false, NodeShard.STANDALONE);
+            builtShard = new NodeShard<>(cache, settings, uri, resources, false, NodeShard.STANDALONE);
             builtClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
-                    .withTimeout(b.connectTimeout()).build());
-            builtClient.setOptions(b.clientOptions(ClientOptions.builder())
-                    .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout)).build());
-            this.writer = builtClient.connect(b.codec());
+                    .withTimeout(settings.connectTimeout()).build());
+            builtClient.setOptions(settings.clientOptions(ClientOptions.builder())
+                    .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout())).build());
+            this.writer = builtClient.connect(settings.codec());
         } catch (RuntimeException e) {
             if (builtShard != null) {
                 builtShard.close();

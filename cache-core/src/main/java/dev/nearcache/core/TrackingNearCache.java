@@ -89,34 +89,34 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     volatile BatchRecorder recorder;
     private volatile boolean closed;
 
-    TrackingNearCache(NearCacheBuilder<K, V> b) {
-        this.codec = b.codec();
-        this.endpoint = b.endpoint();
-        this.maxValueBytes = b.maxValueBytes;
-        this.negativeCaching = b.negativeCaching;
-        this.serverTtl = b.serverTtl;
-        this.commandTimeout = b.commandTimeout;
-        this.readThroughTtl = b.readThroughTtl;
+    TrackingNearCache(NearCacheSettings<K, V> settings) {
+        this.codec = settings.codec();
+        this.endpoint = settings.endpoint();
+        this.maxValueBytes = settings.maxValueBytes();
+        this.negativeCaching = settings.negativeCaching();
+        this.serverTtl = settings.serverTtl();
+        this.commandTimeout = settings.commandTimeout();
+        this.readThroughTtl = settings.readThroughTtl();
         for (FlushReason reason : FlushReason.values()) {
             flushes.put(reason, new LongAdder());
         }
         // Rule 7: bounded by count or by bytes, with an optional local TTL as the backstop
         Caffeine<Object, Object> caffeine = Caffeine.newBuilder().recordStats();
-        this.weighed = b.maximumWeight >= 0;
+        this.weighed = settings.weighed();
         if (weighed) {
-            caffeine.maximumWeight(b.maximumWeight).weigher((Object key, Object entry) -> ((Entry) entry).weight);
+            caffeine.maximumWeight(settings.maximumWeight()).weigher((Object key, Object entry) -> ((Entry) entry).weight);
         } else {
-            caffeine.maximumSize(b.maximumSize >= 0 ? b.maximumSize : NearCacheBuilder.DEFAULT_MAXIMUM_SIZE);
+            caffeine.maximumSize(settings.maximumSize());
         }
-        if (b.localTtl != null) {
-            caffeine.expireAfterWrite(b.localTtl);
+        if (settings.localTtl() != null) {
+            caffeine.expireAfterWrite(settings.localTtl());
         }
         this.cache = caffeine.build();
         this.guard = new CoherenceGuard(TrackingNearCache::idOf);
         this.resources = DefaultClientResources.create();
         try {
-            this.routing = b.cluster ? new ClusterRouting<>(this, b, resources)
-                    : new StandaloneRouting<>(this, b, resources);
+            this.routing = settings.cluster() ? new ClusterRouting<>(this, settings, resources)
+                    : new StandaloneRouting<>(this, settings, resources);
         } catch (NearCacheConfigurationException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw e; // a missing permission: said as it is
@@ -126,7 +126,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
                     + e.getMessage(), e);
         }
         log.info("near cache connected to {}: {} data connections per node, invalidations {}", endpoint,
-                b.connections, routing.invalidationsReady() ? "ready" : "pending");
+                settings.connections(), routing.invalidationsReady() ? "ready" : "pending");
     }
 
     // ---- reads ------------------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ class SettingsBoundsIT {
     void theDerivedConnectTimeoutStaysWithinWhatTheLoaderAndTheListenerAccept() {
         for (Duration commandTimeout : new Duration[] {NearCacheBuilder.MIN_COMMAND_TIMEOUT,
                 BatchingLoaderBuilder.MAX_COMMAND_TIMEOUT}) {
-            Duration connect = NearCache.builder().commandTimeout(commandTimeout).connectTimeout();
+            Duration connect = NearCache.builder().commandTimeout(commandTimeout).settings().connectTimeout();
             assertTrue(connect.compareTo(InvalidationListenerBuilder.MIN_CONNECT_TIMEOUT) >= 0
                     && connect.compareTo(InvalidationListenerBuilder.MAX_CONNECT_TIMEOUT) <= 0
                     && connect.compareTo(BatchingLoaderBuilder.MIN_CONNECT_TIMEOUT) >= 0

@@ -1,0 +1,72 @@
+package dev.nearcache.core;
+
+import dev.nearcache.loader.BatchingLoaderBuilder;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.codec.RedisCodec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every setting of one cache, validated once by {@link NearCacheBuilder#build()} and frozen: the runtime classes take
+ * this, never the builder, and values derived from several settings (the connect timeout, the client options every
+ * connection shares) are computed here and nowhere else. Immutable, so thread-safe.
+ *
+ * @param redisUris      the servers, TLS verification already applied ({@code verifyPeer=NONE} only when meant)
+ * @param maximumSize    entries kept locally, or -1 when bounded by {@code maximumWeight}
+ * @param maximumWeight  bytes kept locally, or -1 when bounded by {@code maximumSize}
+ * @param localTtl       the local entries' time to live, or null
+ * @param heartbeatTimeout the effective timeout (two intervals unless set)
+ * @param readThroughTtl the TTL of read-through writes, or null
+ * @param sslOptions     the TLS options (CA, client certificate), or null for Lettuce's defaults
+ * @param endpoint       host:port or {@code cluster[host:port,...]}, for messages; never credentials
+ */
+record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris, boolean cluster,
+                               Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
+                               Duration localTtl, int maxValueBytes, boolean negativeCaching, boolean serverTtl,
+                               boolean failFastWhenDisconnected, int batchSize, int connections,
+                               Duration commandTimeout, Duration heartbeatInterval, Duration heartbeatTimeout,
+                               Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
+                               String endpoint) {
+
+    NearCacheSettings {
+        redisUris = List.copyOf(redisUris);
+    }
+
+    /** Whether the local cache is bounded by bytes (a weigher) rather than by a count of entries. */
+    boolean weighed() {
+        return maximumWeight >= 0;
+    }
+
+    /** How long connecting may take: five command timeouts, 1 s to 10 s (within what the loader and listener accept). */
+    Duration connectTimeout() {
+        return BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout);
+    }
+
+    /** How long one look at a cluster node's topology may take. */
+    Duration topologyCheckTimeout() {
+        return commandTimeout.multipliedBy(2);
+    }
+
+    /** The options every client shares: socket options, TLS, behaviour while disconnected. */
+    <B extends ClientOptions.Builder> B clientOptions(B options) {
+        options.socketOptions(SocketSettings.options(connectTimeout())).disconnectedBehavior(
+                failFastWhenDisconnected ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
+                        : ClientOptions.DisconnectedBehavior.DEFAULT);
+        if (sslOptions != null) {
+            options.sslOptions(sslOptions);
+        }
+        return options;
+    }
+
+    /** host:port, or {@code cluster[host:port,...]}; never credentials. */
+    static String endpointOf(List<RedisURI> uris, boolean cluster) {
+        StringBuilder b = new StringBuilder(cluster ? "cluster[" : "");
+        for (int i = 0; i < uris.size(); i++) {
+            RedisURI uri = uris.get(i);
+            b.append(i > 0 ? "," : "").append(uri.getHost()).append(':').append(uri.getPort());
+        }
+        return b.append(cluster ? "]" : "").toString();
+    }
+}
