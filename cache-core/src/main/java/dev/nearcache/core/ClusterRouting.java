@@ -63,7 +63,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     /** How often Lettuce refreshes the topology by itself (it opens a connection to every node each time). */
     private static final Duration LETTUCE_REFRESH_BACKSTOP = Duration.ofSeconds(30);
 
-    private final TrackingNearCache<K, V> cache;
+    private final LocalStore<K, V> store;
     private final NearCacheSettings<K, V> settings;
     private final RedisCodec<K, V> codec;
     private final ClientResources resources;
@@ -98,8 +98,8 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     private volatile List<NodeShard<K, V>> allShards = List.of();
     private volatile boolean closed;
 
-    ClusterRouting(TrackingNearCache<K, V> cache, NearCacheSettings<K, V> settings, ClientResources resources) {
-        this.cache = cache;
+    ClusterRouting(LocalStore<K, V> store, NearCacheSettings<K, V> settings, ClientResources resources) {
+        this.store = store;
         this.settings = settings;
         this.codec = settings.codec();
         this.resources = resources;
@@ -188,7 +188,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
                 table = tableOf(next); // a new master's slots route to nobody until its shard is connected
                 if (!first) {
                     // rule 3 for a cluster: keys of moved slots were tracked on nodes that no longer get their writes
-                    cache.flush(FlushReason.TOPOLOGY_CHANGED);
+                    store.flush(FlushReason.TOPOLOGY_CHANGED);
                     log.info("cluster topology changed ({}): {} masters now serve the slots", why, masters.size());
                 }
             }
@@ -222,7 +222,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         RedisURI address = node.getUri();
         RedisURI uri = RedisURI.builder(seed).withHost(address.getHost()).withPort(address.getPort()).build();
         try {
-            NodeShard<K, V> shard = new NodeShard<>(cache, settings, uri, resources, true, routes);
+            NodeShard<K, V> shard = new NodeShard<>(store, settings, uri, resources, true, routes);
             shards.put(key, shard);
             log.info("near cache connected to cluster master {}", shard.endpoint());
             return true;
@@ -266,7 +266,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         started.andNot(migrating);
         migrating = now; // before the flush: a send that sees the flushed epoch sees this set
         if (!started.isEmpty()) {
-            cache.flush(FlushReason.TOPOLOGY_CHANGED);
+            store.flush(FlushReason.TOPOLOGY_CHANGED);
             log.info("cluster slots {} are being migrated; reads of them are not cached until they have moved",
                     started);
         }
@@ -371,7 +371,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     public CompletableFuture<Map<K, V>> loadAll(Collection<? extends K> keys) {
         Map<Object, K> distinct = new LinkedHashMap<>();
         for (K key : keys) {
-            distinct.putIfAbsent(TrackingNearCache.idOf(key), key);
+            distinct.putIfAbsent(LocalStore.idOf(key), key);
         }
         List<CompletableFuture<V>> futures = new ArrayList<>(distinct.size());
         for (K key : distinct.values()) {

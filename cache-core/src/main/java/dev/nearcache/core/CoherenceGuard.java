@@ -10,7 +10,7 @@ import java.util.function.Predicate;
 
 /**
  * Decides whether a value read from Redis may enter the local cache. This class keeps DESIGN.md rules 1 and 2;
- * {@link TrackingNearCache} calls it at the points rules 3, 4 and 6 name.
+ * {@link LocalStore} calls it at the points rules 3, 4 and 6 name.
  *
  * <p><b>The argument.</b> Redis tracks a key for a connection once that connection reads it with tracking on, and
  * then sends one invalidation when the key changes, to the redirect target. A cached value is therefore safe

@@ -77,7 +77,7 @@ public final class NearCacheMetrics implements MeterBinder {
                 .register(registry);
         Timer latency = Timer.builder("nearcache.batch.latency").description("time from sending an MGET to its reply")
                 .tags(tags).publishPercentileHistogram().register(registry);
-        cache.recorder = (keys, nanos, failed) -> {
+        cache.store().recorder = (keys, nanos, failed) -> {
             batchSize.record(keys);
             latency.record(nanos, TimeUnit.NANOSECONDS);
         };

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * standalone cache has one; over a cluster there is one per master, because client ids and tracking tables are
  * per node and a data connection may only redirect to a client on its own node.
  *
- * <p>Every event of the node's connections is turned into the cache's rule 3 and 4 actions here; the cache
- * itself ({@link TrackingNearCache}) does the storing, evicting and flushing. After {@link #close()} the shard's
+ * <p>Every event of the node's connections is turned into the cache's rule 3, 4 and 9 actions here, driving the
+ * {@link LocalStore}, which does the storing, evicting and flushing; nothing here calls the facade. After {@link #close()} the shard's
  * events are ignored: a retired node's connections closing is not news.
  */
 final class NodeShard<K, V> implements AutoCloseable {
@@ -61,7 +61,7 @@ final class NodeShard<K, V> implements AutoCloseable {
         }
     };
 
-    private final TrackingNearCache<K, V> cache;
+    private final LocalStore<K, V> store;
     private final String endpoint;
     private final CoherenceGuard.Node tracking;
     private final Routes routes;
@@ -79,9 +79,9 @@ final class NodeShard<K, V> implements AutoCloseable {
      *
      * @throws RuntimeException from Lettuce if the node cannot be reached; nothing is left open then
      */
-    NodeShard(TrackingNearCache<K, V> cache, NearCacheSettings<K, V> settings, RedisURI uri, ClientResources resources,
+    NodeShard(LocalStore<K, V> store, NearCacheSettings<K, V> settings, RedisURI uri, ClientResources resources,
               boolean cluster, Routes routes) {
-        this.cache = cache;
+        this.store = store;
         this.endpoint = uri.getHost() + ":" + uri.getPort();
         this.routes = routes;
         this.tracking = new CoherenceGuard.Node(settings.connections(), key -> routes.serves(this, key));
@@ -197,12 +197,12 @@ final class NodeShard<K, V> implements AutoCloseable {
     private final class Observer implements BatchObserver<K, V> {
         @Override
         public Object beforeSend(DataConnection<K, V> connection, List<K> keys) {
-            return cache.beforeSend(tracking, connection, keys);
+            return store.beforeSend(tracking, connection, keys);
         }
 
         @Override
         public void onReply(Object context, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
-            cache.onReply(context, keys, values, ttls, failure);
+            store.onReply(context, keys, values, ttls, failure);
         }
     }
 
@@ -225,7 +225,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             tracking.trackingLost(connection.index());
             if (!closed) {
                 resumeToAnnounce = true;
-                cache.flush(FlushReason.DATA_CONNECTION_LOST);
+                store.flush(FlushReason.DATA_CONNECTION_LOST);
                 routes.connectionLost(NodeShard.this);
             }
         }
@@ -282,7 +282,7 @@ final class NodeShard<K, V> implements AutoCloseable {
         return message -> {
             if ("tracking-redir-broken".equals(message.getType()) && !closed) {
                 // Rule 3: the redirect target is gone, invalidations for this connection's keys are dropped
-                cache.flush(FlushReason.TRACKING_REDIR_BROKEN);
+                store.flush(FlushReason.TRACKING_REDIR_BROKEN);
             }
         };
     }
@@ -290,13 +290,16 @@ final class NodeShard<K, V> implements AutoCloseable {
     private final class Invalidations implements InvalidationHandler<K> {
         @Override
         public void invalidated(List<K> keys) {
-            cache.invalidated(keys); // rule 2: kills the token of a read still in flight
+            store.invalidated(keys); // rule 2: kills the token of a read still in flight
+            for (K key : keys) {
+                loader.detach(key); // later reads send a request of their own instead of joining one sent before
+            }
         }
 
         /** Rule 3: a NULL invalidation (FLUSHALL, FLUSHDB). */
         @Override
         public void flushed(String reason) {
-            cache.flush(FlushReason.FLUSH_COMMAND);
+            store.flush(FlushReason.FLUSH_COMMAND);
         }
 
         /** Rule 3: the invalidation connection dropped or its heartbeat (rule 5) timed out. */
@@ -305,7 +308,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             tracking.redirectTo(-1); // degraded: this node's reads go to Redis, nothing of them is cached
             if (!closed) {
                 resumeToAnnounce = true;
-                cache.flush(FlushReason.INVALIDATION_CONNECTION_LOST);
+                store.flush(FlushReason.INVALIDATION_CONNECTION_LOST);
                 routes.connectionLost(NodeShard.this);
             }
         }
@@ -315,10 +318,10 @@ final class NodeShard<K, V> implements AutoCloseable {
         public void ready(long clientId) {
             if (readies.incrementAndGet() > 1) {
                 log.info("near cache invalidations from {} are back; tracking is registered again", endpoint);
-                cache.invalidationsBack();
+                store.invalidationsBack();
             }
             tracking.redirectTo(clientId);
-            cache.flush(FlushReason.REDIRECT_CHANGED);
+            store.flush(FlushReason.REDIRECT_CHANGED);
             for (DataConnection<K, V> connection : loader.connections()) {
                 if (connection.isOpen()) {
                     enableTracking(connection);

@@ -23,13 +23,13 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     private final RedisClient writeClient;
     private final StatefulRedisConnection<K, V> writer;
 
-    StandaloneRouting(TrackingNearCache<K, V> cache, NearCacheSettings<K, V> settings, ClientResources resources) {
+    StandaloneRouting(LocalStore<K, V> store, NearCacheSettings<K, V> settings, ClientResources resources) {
         RedisURI uri = settings.redisUris().get(0);
         this.endpoint = uri.getHost() + ":" + uri.getPort();
         NodeShard<K, V> builtShard = null;
         RedisClient builtClient = null;
         try {
-            builtShard = new NodeShard<>(cache, settings, uri, resources, false, NodeShard.STANDALONE);
+            builtShard = new NodeShard<>(store, settings, uri, resources, false, NodeShard.STANDALONE);
             builtClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
                     .withTimeout(settings.connectTimeout()).build());
             builtClient.setOptions(settings.clientOptions(ClientOptions.builder())
