@@ -33,7 +33,7 @@ final class EnvironmentConfig {
             }
             set("REDIS_CLUSTER_NODES", () -> builder.clusterNodes(clusterNodes(env, clusterNodes)).cluster(true));
         } else if (url != null) {
-            set("REDIS_URL", () -> builder.redisUri(withParts(env, parseUri("REDIS_URL", url))));
+            set("REDIS_URL", () -> builder.redisUri(withParts(env, RedisUris.parse("REDIS_URL", url))));
         } else if (value(env, "REDIS_HOST") != null) {
             set("REDIS_HOST", () -> builder.redisUri(fromParts(env)));
         } else {
@@ -162,51 +162,6 @@ final class EnvironmentConfig {
     }
 
     /**
-     * Parses a Redis URI. The message names {@code name} and never echoes any part of the value, which may hold a
-     * password; it says which part is wrong.
-     */
-    static RedisURI parseUri(String name, String value) {
-        String expected = name + " must look like redis://[[user]:password@]host[:port][/database] or rediss://...";
-        String trimmed = value.trim();
-        String lower = trimmed.toLowerCase(Locale.ROOT);
-        if (!lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
-            throw new NearCacheConfigurationException(expected + "; it does not start with redis:// or rediss://"
-                    + (lower.startsWith("redis-sentinel://") ? " (Sentinel is not supported yet)" : ""));
-        }
-        String rest = trimmed.substring(trimmed.indexOf("://") + 3);
-        int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            String userInfo = rest.substring(0, at);
-            if (userInfo.matches(".*[#?/@\\\\].*") || userInfo.matches(".*%(?![0-9A-Fa-f]{2}).*")) {
-                throw new NearCacheConfigurationException(expected + "; its user or password holds a character that"
-                        + " must be percent-encoded in a URL (# ? / \\ % @ as %23 %3F %2F %5C %25 %40), or give the"
-                        + " password in REDIS_PASSWORD");
-            }
-        }
-        String authority = rest.substring(at + 1).split("[/?#]", 2)[0];
-        if (authority.isEmpty() || authority.startsWith(":")) {
-            throw new NearCacheConfigurationException(expected + "; it names no host");
-        }
-        int colon = authority.lastIndexOf(':');
-        if (colon > authority.lastIndexOf(']')) {
-            String port = authority.substring(colon + 1);
-            if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-                throw new NearCacheConfigurationException(expected + "; its port is not a number from 1 to 65535");
-            }
-        }
-        RedisURI uri;
-        try {
-            uri = RedisURI.create(trimmed);
-        } catch (RuntimeException e) {
-            throw new NearCacheConfigurationException(expected + "; it could not be parsed");
-        }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new NearCacheConfigurationException(expected + "; it names no host");
-        }
-        return uri;
-    }
-
-    /**
      * REDIS_URL with the separate variables next to it: each is applied where the URL leaves it open, and refused
      * where the URL already says something else, never ignored. (A REDIS_PORT of the form {@code tcp://host:port} is
      * the service link Kubernetes injects for a Service named redis, and is not ours: it is left alone.)
@@ -273,7 +228,7 @@ final class EnvironmentConfig {
                 throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is empty");
             }
             if (entry.contains("://")) {
-                uris.add(parseUri("REDIS_CLUSTER_NODES entry " + (i + 1), entry));
+                uris.add(RedisUris.parse("REDIS_CLUSTER_NODES entry " + (i + 1), entry));
                 continue;
             }
             int colon = entry.lastIndexOf(':');

@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -46,7 +47,7 @@ final class LocalStore<K, V> {
         }
     }
 
-    /** Hears about each batch's size and latency; set by {@link NearCacheMetrics}. */
+    /** Hears about each batch's size and latency ({@link NearCacheMetrics} adds one per registry bound). */
     interface BatchRecorder {
         void batch(int keys, long nanos, boolean failed);
     }
@@ -72,7 +73,7 @@ final class LocalStore<K, V> {
     /** Caffeine counted these reads as hits, but the entry's server TTL had run out (see {@link #get}). */
     private final LongAdder expiredHits = new LongAdder();
     private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
-    volatile BatchRecorder recorder;
+    private final List<BatchRecorder> recorders = new CopyOnWriteArrayList<>();
 
     LocalStore(NearCacheSettings<K, V> settings) {
         this.codec = settings.codec();
@@ -131,9 +132,11 @@ final class LocalStore<K, V> {
             return; // beforeSend failed: the batch was never sent
         }
         batches.increment();
-        BatchRecorder r = recorder;
-        if (r != null) {
-            r.batch(keys.size(), System.nanoTime() - sent.nanos, failure != null);
+        if (!recorders.isEmpty()) {
+            long nanos = System.nanoTime() - sent.nanos;
+            for (BatchRecorder r : recorders) {
+                r.batch(keys.size(), nanos, failure != null);
+            }
         }
         if (failure != null) {
             loadFailures.add(keys.size());
@@ -260,21 +263,59 @@ final class LocalStore<K, V> {
 
     // ---- stats ----------------------------------------------------------------------------------------------------
 
+    void addRecorder(BatchRecorder recorder) {
+        recorders.add(recorder);
+    }
+
     long size() {
         return cache.estimatedSize();
+    }
+
+    long weightedSize() {
+        return weighed ? cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L)
+                : cache.estimatedSize();
+    }
+
+    long hits() {
+        return cache.stats().hitCount() - expiredHits.sum();
+    }
+
+    long misses() {
+        return cache.stats().missCount() + expiredHits.sum();
+    }
+
+    long evictions() {
+        return cache.stats().evictionCount();
+    }
+
+    long loads() {
+        return loads.sum();
+    }
+
+    long loadFailures() {
+        return loadFailures.sum();
+    }
+
+    long invalidations() {
+        return invalidations.sum();
+    }
+
+    long reconnects() {
+        return reconnects.sum();
+    }
+
+    long flushes(FlushReason reason) {
+        return flushes.get(reason).sum();
     }
 
     NearCacheStats stats(boolean invalidationsReady) {
         CacheStats s = cache.stats();
         Map<String, Long> byReason = new LinkedHashMap<>();
         flushes.forEach((reason, count) -> byReason.put(reason.tag(), count.sum()));
-        long weightedSize = weighed
-                ? cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L)
-                : cache.estimatedSize();
         long expired = expiredHits.sum();
         return new NearCacheStats(s.hitCount() - expired, s.missCount() + expired, loads.sum(), loadFailures.sum(),
                 batches.sum(), invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
-                cache.estimatedSize(), weightedSize, invalidationsReady);
+                cache.estimatedSize(), weightedSize(), invalidationsReady);
     }
 
     /** Byte-array keys are compared by content. */

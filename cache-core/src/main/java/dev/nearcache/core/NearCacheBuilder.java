@@ -5,6 +5,7 @@ import dev.nearcache.loader.BatchingLoaderBuilder;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,7 @@ public final class NearCacheBuilder<K, V> {
     Path tlsCertFile;
     Path tlsKeyFile;
     boolean tlsVerifyPeer = true;
+    private final List<Map.Entry<MeterRegistry, String>> meterRegistries = new ArrayList<>();
     int batchSize = BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
     int connections = BatchingLoaderBuilder.DEFAULT_CONNECTIONS;
     Duration commandTimeout = BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
@@ -106,7 +108,7 @@ public final class NearCacheBuilder<K, V> {
      */
     public NearCacheBuilder<K, V> redisUri(String uri) {
         Objects.requireNonNull(uri, "redisUri must not be null");
-        return redisUri(EnvironmentConfig.parseUri("redisUri", uri));
+        return redisUri(RedisUris.parse("redisUri", uri));
     }
 
     /** The server, as a Lettuce {@link RedisURI}. */
@@ -129,7 +131,7 @@ public final class NearCacheBuilder<K, V> {
         List<RedisURI> parsed = new ArrayList<>(uris.length);
         for (int i = 0; i < uris.length; i++) {
             Objects.requireNonNull(uris[i], "redisUris[" + i + "] must not be null");
-            parsed.add(EnvironmentConfig.parseUri("redisUris[" + i + "]", uris[i]));
+            parsed.add(RedisUris.parse("redisUris[" + i + "]", uris[i]));
         }
         this.redisUris = List.copyOf(parsed);
         return this;
@@ -279,6 +281,21 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
+    /**
+     * Binds the cache's metrics ({@link NearCacheMetrics}) to {@code registry} when it is built, tagged
+     * {@code cache=<name>}. May be called for several registries. The same as binding a {@link NearCacheMetrics}
+     * after the build, without a window in which batches go unrecorded.
+     */
+    public NearCacheBuilder<K, V> metrics(MeterRegistry registry, String name) {
+        Objects.requireNonNull(registry, "registry must not be null");
+        Objects.requireNonNull(name, "metrics name must not be null");
+        if (name.isBlank()) {
+            throw new NearCacheConfigurationException("metrics name must not be blank");
+        }
+        meterRegistries.add(Map.entry(registry, name));
+        return this;
+    }
+
     /** The most keys per MGET (1 to 100,000; default 512, chosen by measurement; see the batching loader). */
     public NearCacheBuilder<K, V> batchSize(int keys) {
         if (keys < 1 || keys > 100_000) {
@@ -378,7 +395,11 @@ public final class NearCacheBuilder<K, V> {
                 }
             }
         }
-        return new TrackingNearCache<>(settings());
+        TrackingNearCache<K, V> cache = new TrackingNearCache<>(settings());
+        for (Map.Entry<MeterRegistry, String> registry : meterRegistries) {
+            new NearCacheMetrics(cache, registry.getValue()).bindTo(registry.getKey());
+        }
+        return cache;
     }
 
     /** Validates what depends on several settings and freezes them all, with the derived values. */

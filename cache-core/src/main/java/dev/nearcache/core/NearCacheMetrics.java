@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Binds a near cache's metrics to a Micrometer registry, tagged {@code cache=<name>}:
@@ -27,7 +27,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code nearcache.invalidation.healthy} (gauge: 1 while invalidations are received, else 0)</li>
  * </ul>
  *
- * Tags carry only the cache name and fixed values: never a host, a user or a password. Bind once per registry.
+ * Tags carry only the cache name and fixed values: never a host, a user or a password. Bind once per registry;
+ * binding to several registries records batches in each. Each meter reads its own counter.
  */
 public final class NearCacheMetrics implements MeterBinder {
     private final TrackingNearCache<?, ?> cache;
@@ -49,19 +50,16 @@ public final class NearCacheMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"),
-                s -> s.hits());
-        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"),
-                s -> s.misses());
-        counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"),
-                s -> s.loads());
+        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"), s -> s.hits());
+        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"), s -> s.misses());
+        counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"), s -> s.loads());
         counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "failure"),
                 s -> s.loadFailures());
         counter(registry, "nearcache.invalidations", "keys Redis reported as changed", Tags.empty(),
                 s -> s.invalidations());
         for (FlushReason reason : FlushReason.values()) {
             counter(registry, "nearcache.flushes", "times the whole near cache was emptied",
-                    Tags.of("reason", reason.tag()), s -> s.flushes().get(reason.tag()));
+                    Tags.of("reason", reason.tag()), s -> s.flushes(reason));
         }
         counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
                 s -> s.reconnects());
@@ -70,28 +68,31 @@ public final class NearCacheMetrics implements MeterBinder {
         gauge(registry, "nearcache.size", "entries in the near cache", s -> s.size());
         gauge(registry, "nearcache.weight", "weight of the near cache (bytes when bounded by weight)",
                 s -> s.weightedSize());
-        gauge(registry, "nearcache.invalidation.healthy", "1 while invalidations are received, else 0",
-                s -> s.invalidationConnectionHealthy() ? 1 : 0);
+        Gauge.builder("nearcache.invalidation.healthy", cache, c -> c.invalidationsReady() ? 1 : 0)
+                .description("1 while invalidations are received, else 0").tags(tags).register(registry);
         DistributionSummary batchSize = DistributionSummary.builder("nearcache.batch.size")
                 .description("keys per MGET").baseUnit("keys").tags(tags).publishPercentileHistogram()
                 .register(registry);
         Timer latency = Timer.builder("nearcache.batch.latency").description("time from sending an MGET to its reply")
                 .tags(tags).publishPercentileHistogram().register(registry);
-        cache.store().recorder = (keys, nanos, failed) -> {
+        cache.store().addRecorder((keys, nanos, failed) -> {
             batchSize.record(keys);
             latency.record(nanos, TimeUnit.NANOSECONDS);
-        };
+        });
     }
 
+    /**
+     * A counter that reads its own count from the store, not a whole stats snapshot. The store is the meter's
+     * (weakly held) state object: the cache keeps it alive, and a closed, collected cache's meters go away.
+     */
     private void counter(MeterRegistry registry, String name, String description, Tags extra,
-                         ToDoubleFunction<NearCacheStats> value) {
-        FunctionCounter.builder(name, cache, c -> value.applyAsDouble(c.stats())).description(description)
+                         ToLongFunction<LocalStore<?, ?>> value) {
+        FunctionCounter.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description)
                 .tags(tags.and(extra)).register(registry);
     }
 
-    private void gauge(MeterRegistry registry, String name, String description,
-                       ToDoubleFunction<NearCacheStats> value) {
-        Gauge.builder(name, cache, c -> value.applyAsDouble(c.stats())).description(description).tags(tags)
+    private void gauge(MeterRegistry registry, String name, String description, ToLongFunction<LocalStore<?, ?>> value) {
+        Gauge.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description).tags(tags)
                 .register(registry);
     }
 }

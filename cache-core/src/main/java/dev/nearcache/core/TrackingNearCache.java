@@ -303,8 +303,13 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         return LocalStore.idOf(key);
     }
 
-    /** The local copy ({@link NearCacheMetrics} attaches its batch recorder here). */
+    /** The local copy, whose counters {@link NearCacheMetrics} reads. */
     LocalStore<K, V> store() {
         return store;
+    }
+
+    /** Whether every node's invalidations arrive and its data connections are tracked. */
+    boolean invalidationsReady() {
+        return routing.invalidationsReady();
     }
 }

@@ -268,6 +268,25 @@ class NearCacheIT {
     }
 
     @Test
+    void metricsBoundAtBuildAndAfterBothRecordEveryBatch() {
+        SimpleMeterRegistry atBuild = new SimpleMeterRegistry();
+        SimpleMeterRegistry after = new SimpleMeterRegistry();
+        try (NearCache<String, String> cache = builder().metrics(atBuild, "a").build()) {
+            new NearCacheMetrics(cache, "b").bindTo(after);
+            for (int i = 0; i < 5; i++) {
+                cache.get("metered:" + i);
+            }
+            long batches = cache.stats().batches();
+            assertTrue(batches >= 5, "batches: " + batches);
+            assertEquals(batches, atBuild.get("nearcache.batch.size").tag("cache", "a").summary().count());
+            assertEquals(batches, after.get("nearcache.batch.size").tag("cache", "b").summary().count(),
+                    "a second binding does not replace the first");
+            assertEquals(cache.stats().misses(),
+                    atBuild.get("nearcache.gets").tag("result", "miss").functionCounter().count());
+        }
+    }
+
+    @Test
     void degradedModeFailsFastNamingTheEndpointAndRecoversWithoutARestart() {
         try (FaultProxy proxy = FaultProxy.to(redis.server());
              NearCache<String, String> cache = NearCache.builder().redisUri(proxy.uri())
