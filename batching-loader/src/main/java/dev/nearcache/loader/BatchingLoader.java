@@ -1,5 +1,7 @@
 package dev.nearcache.loader;
 
+import dev.nearcache.loader.spi.DataConnection;
+import dev.nearcache.loader.spi.DataConnectionListener;
 import io.lettuce.core.codec.StringCodec;
 import java.util.Collection;
 import java.util.Map;
@@ -89,8 +91,6 @@ public interface BatchingLoader<K, V> extends AutoCloseable {
      */
     void detach(K key);
 
-    /** Adds a listener told when a data connection becomes active or is lost. */
-    void addListener(DataConnectionListener<K, V> listener);
 
     /** The data connections, in index order. */
     java.util.List<DataConnection<K, V>> connections();

@@ -1,5 +1,7 @@
 package dev.nearcache.loader;
 
+import dev.nearcache.loader.spi.BatchObserver;
+import dev.nearcache.loader.spi.DataConnectionListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
@@ -59,7 +61,7 @@ public final class BatchingLoaderBuilder<K, V> {
     private ClientResources clientResources;
     private String clientName = "nearcache-data";
     private boolean groupBySlot;
-    private BatchObserver<K, V> observer;
+    private BatchObserver<K, V, Object> observer;
     private final List<DataConnectionListener<K, V>> listeners = new ArrayList<>();
 
     BatchingLoaderBuilder(RedisCodec<K, V> codec) {
@@ -229,8 +231,9 @@ public final class BatchingLoaderBuilder<K, V> {
     }
 
     /** The observer of every batch (at most one). */
-    public BatchingLoaderBuilder<K, V> observer(BatchObserver<K, V> observer) {
-        this.observer = Objects.requireNonNull(observer, "observer must not be null");
+    @SuppressWarnings("unchecked") // the loader hands each batch's context back to the observer that made it
+    public <C> BatchingLoaderBuilder<K, V> observer(BatchObserver<K, V, C> observer) {
+        this.observer = (BatchObserver<K, V, Object>) Objects.requireNonNull(observer, "observer must not be null");
         return this;
     }
 
@@ -341,7 +344,7 @@ public final class BatchingLoaderBuilder<K, V> {
         return groupBySlot;
     }
 
-    BatchObserver<K, V> observer() {
+    BatchObserver<K, V, Object> observer() {
         return observer;
     }
 

@@ -1,5 +1,6 @@
 package dev.nearcache.loader;
 
+import dev.nearcache.loader.spi.DataConnection;
 import io.lettuce.core.Delegating;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.StatefulRedisConnectionImpl;

@@ -1,5 +1,8 @@
 package dev.nearcache.loader;
 
+import dev.nearcache.loader.spi.BatchObserver;
+import dev.nearcache.loader.spi.DataConnection;
+import dev.nearcache.loader.spi.DataConnectionListener;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -58,7 +61,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final int maxBatchSize;
     private final int maxPendingKeys;
     private final long commandTimeoutNanos;
-    private final BatchObserver<K, V> observer;
+    private final BatchObserver<K, V, Object> observer;
     private final boolean groupBySlot;
     private final boolean readTtls;
     private final List<DataConnectionListener<K, V>> listeners;
@@ -317,7 +320,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         this.observer = builder.observer();
         this.groupBySlot = builder.groupBySlot();
         this.readTtls = builder.readTtls();
-        this.listeners = new CopyOnWriteArrayList<>(builder.listeners());
+        this.listeners = List.copyOf(builder.listeners());
         // the URI's timeout bounds the handshake; commands have their own (TimeoutOptions)
         RedisURI uri = RedisURI.builder(builder.redisUri()).withTimeout(builder.connectTimeout()).build();
         this.endpoint = uri.getHost() + ":" + uri.getPort();
@@ -472,11 +475,6 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         } finally {
             lock.unlock();
         }
-    }
-
-    @Override
-    public void addListener(DataConnectionListener<K, V> listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
     }
 
     @Override

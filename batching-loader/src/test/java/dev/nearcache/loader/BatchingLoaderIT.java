@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.loader.spi.BatchObserver;
+import dev.nearcache.loader.spi.DataConnection;
+import dev.nearcache.loader.spi.DataConnectionListener;
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import io.lettuce.core.RedisClient;
@@ -74,7 +77,7 @@ class BatchingLoaderIT {
     }
 
     /** Records the size of every batch. */
-    private static final class Recorder implements BatchObserver<String, String> {
+    private static final class Recorder implements BatchObserver<String, String, Object> {
         final List<Integer> sizes = new CopyOnWriteArrayList<>();
         final CountDownLatch firstSend = new CountDownLatch(1);
 
@@ -347,7 +350,7 @@ class BatchingLoaderIT {
         writer.sync().set("ttl:a", "a", io.lettuce.core.SetArgs.Builder.px(60_000));
         writer.sync().set("ttl:b", "b");
         List<long[]> seen = new CopyOnWriteArrayList<>();
-        BatchObserver<String, String> observer = new BatchObserver<>() {
+        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
             @Override
             public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
                 return null;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.loader.spi.BatchObserver;
+import dev.nearcache.loader.spi.DataConnection;
 import dev.nearcache.testkit.ClusterNode;
 import dev.nearcache.testkit.RedisCluster;
 import dev.nearcache.testkit.RedisExtension;
@@ -51,7 +53,7 @@ class ClusterBatchingLoaderIT {
             node.server().orElseThrow().command(Duration.ofSeconds(2), "SET", key, "v-" + key);
         }
         List<List<String>> mgets = new CopyOnWriteArrayList<>();
-        BatchObserver<String, String> observer = new BatchObserver<>() {
+        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
             @Override
             public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
                 mgets.add(List.copyOf(keys));

@@ -1,6 +1,6 @@
 package dev.nearcache.core;
 
-import dev.nearcache.loader.DataConnection;
+import dev.nearcache.loader.spi.DataConnection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;

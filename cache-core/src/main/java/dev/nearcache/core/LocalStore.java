@@ -3,7 +3,7 @@ package dev.nearcache.core;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
-import dev.nearcache.loader.DataConnection;
+import dev.nearcache.loader.spi.DataConnection;
 import io.lettuce.core.codec.RedisCodec;
 import java.nio.ByteBuffer;
 import java.util.EnumMap;
@@ -52,8 +52,8 @@ final class LocalStore<K, V> {
         void batch(int keys, long nanos, boolean failed);
     }
 
-    /** A batch's ticket and when it was sent. */
-    private record Sent(CoherenceGuard.Ticket ticket, long nanos) {
+    /** A batch's ticket and when it was sent: the context the loader carries from its send to its reply. */
+    record Sent(CoherenceGuard.Ticket ticket, long nanos) {
     }
 
     private final RedisCodec<K, V> codec;
@@ -121,13 +121,12 @@ final class LocalStore<K, V> {
     // ---- batches (rules 1 and 2, through the guard) -----------------------------------------------------------
 
     /** A batch is about to be sent on {@code connection} to {@code node}: its ticket (rules 1, 2). */
-    Object beforeSend(CoherenceGuard.Node node, DataConnection<?, ?> connection, List<K> keys) {
+    Sent beforeSend(CoherenceGuard.Node node, DataConnection<?, ?> connection, List<K> keys) {
         return new Sent(guard.beforeSend(node, connection, keys), System.nanoTime());
     }
 
     /** A batch was answered or failed: stores what its ticket allows, each value until its server TTL. */
-    void onReply(Object context, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
-        Sent sent = (Sent) context;
+    void onReply(Sent sent, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
         if (sent == null) {
             return; // beforeSend failed: the batch was never sent
         }

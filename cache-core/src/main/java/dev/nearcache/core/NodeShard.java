@@ -2,10 +2,10 @@ package dev.nearcache.core;
 
 import dev.nearcache.invalidation.InvalidationHandler;
 import dev.nearcache.invalidation.InvalidationListener;
-import dev.nearcache.loader.BatchObserver;
+import dev.nearcache.loader.spi.BatchObserver;
 import dev.nearcache.loader.BatchingLoader;
-import dev.nearcache.loader.DataConnection;
-import dev.nearcache.loader.DataConnectionListener;
+import dev.nearcache.loader.spi.DataConnection;
+import dev.nearcache.loader.spi.DataConnectionListener;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -194,14 +194,14 @@ final class NodeShard<K, V> implements AutoCloseable {
 
     // ---- batches (rules 1 and 2, through the guard) -----------------------------------------------------------
 
-    private final class Observer implements BatchObserver<K, V> {
+    private final class Observer implements BatchObserver<K, V, LocalStore.Sent> {
         @Override
-        public Object beforeSend(DataConnection<K, V> connection, List<K> keys) {
+        public LocalStore.Sent beforeSend(DataConnection<K, V> connection, List<K> keys) {
             return store.beforeSend(tracking, connection, keys);
         }
 
         @Override
-        public void onReply(Object context, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
+        public void onReply(LocalStore.Sent context, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
             store.onReply(context, keys, values, ttls, failure);
         }
     }

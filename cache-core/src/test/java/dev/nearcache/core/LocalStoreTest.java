@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nearcache.loader.DataConnection;
+import dev.nearcache.loader.spi.DataConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
@@ -72,18 +72,18 @@ class LocalStoreTest {
         node.trackingConfirmed(connection, connection.generation, 7);
     }
 
-    private Object send(String... keys) {
+    private LocalStore.Sent send(String... keys) {
         return store.beforeSend(node, connection, List.of(keys));
     }
 
-    private void reply(Object sent, List<String> keys, List<String> values) {
+    private void reply(LocalStore.Sent sent, List<String> keys, List<String> values) {
         store.onReply(sent, keys, values, null, null);
     }
 
     @Test
     void rule1_aReadSentBeforeTrackingWasConfirmedIsNotStored() {
         node.redirectTo(7);
-        Object sent = send("k");
+        LocalStore.Sent sent = send("k");
         node.trackingConfirmed(connection, connection.generation, 7);
         reply(sent, List.of("k"), List.of("v"));
         assertSame(LocalStore.MISS, store.get("k"));
@@ -106,7 +106,7 @@ class LocalStoreTest {
     @Test
     void rule2_anInvalidationThatOvertakesTheReplyKillsItsPlaceholder() {
         tracked();
-        Object sent = send("k");
+        LocalStore.Sent sent = send("k");
         store.invalidated(List.of("k")); // the write happened after Redis read the old value
         reply(sent, List.of("k"), List.of("old"));
         assertSame(LocalStore.MISS, store.get("k"));
@@ -115,9 +115,9 @@ class LocalStoreTest {
     @Test
     void rule2_tokensAreComparedByIdentity() {
         tracked();
-        Object first = send("k");
+        LocalStore.Sent first = send("k");
         store.invalidated(List.of("k"));
-        Object second = send("k"); // a new read of the key registers a new token
+        LocalStore.Sent second = send("k"); // a new read of the key registers a new token
         reply(first, List.of("k"), List.of("old"));
         assertSame(LocalStore.MISS, store.get("k"), "the first read's token died with the invalidation");
         reply(second, List.of("k"), List.of("new"));
@@ -128,7 +128,7 @@ class LocalStoreTest {
     void rule3_aFlushEmptiesTheStoreAndKillsEveryReadInFlight() {
         tracked();
         reply(send("a"), List.of("a"), List.of("v"));
-        Object inFlight = send("b");
+        LocalStore.Sent inFlight = send("b");
         store.flush(FlushReason.FLUSH_COMMAND);
         assertSame(LocalStore.MISS, store.get("a"));
         reply(inFlight, List.of("b"), List.of("v"));
@@ -139,7 +139,7 @@ class LocalStoreTest {
     @Test
     void rule6_anOwnWriteDuringARead() {
         tracked();
-        Object sent = send("k");
+        LocalStore.Sent sent = send("k");
         store.evict("k"); // the facade's own write
         reply(sent, List.of("k"), List.of("old"));
         assertSame(LocalStore.MISS, store.get("k"));
@@ -164,7 +164,7 @@ class LocalStoreTest {
         LocalStore<String, String> withTtl = store(true);
         tracked();
         List<String> keys = List.of("short", "forever", "absent", "hash", "gone");
-        Object sent = withTtl.beforeSend(node, connection, keys);
+        LocalStore.Sent sent = withTtl.beforeSend(node, connection, keys);
         withTtl.onReply(sent, keys, java.util.Arrays.asList("s", "f", null, null, "g"),
                 new long[] {30, -1, -2, -1, -2}, null);
         assertEquals("s", withTtl.get("short"));
@@ -178,7 +178,7 @@ class LocalStoreTest {
         }
         assertSame(LocalStore.MISS, withTtl.get("short"), "past its 30 ms TTL");
         assertEquals("f", withTtl.get("forever"));
-        Object noTtls = withTtl.beforeSend(node, connection, List.of("x"));
+        LocalStore.Sent noTtls = withTtl.beforeSend(node, connection, List.of("x"));
         withTtl.onReply(noTtls, List.of("x"), List.of("v"), null, null);
         assertSame(LocalStore.MISS, withTtl.get("x"), "with the server TTL on, a reply without TTLs is not stored");
     }
@@ -226,7 +226,7 @@ class LocalStoreTest {
                     case 4 -> {
                         if (!executedNotReplied.isEmpty()) {
                             Object[] r = executedNotReplied.remove(random.nextInt(executedNotReplied.size()));
-                            s.onReply(r[0], List.of((String) r[1]), java.util.Collections.singletonList((String) r[2]),
+                            s.onReply((LocalStore.Sent) r[0], List.of((String) r[1]), java.util.Collections.singletonList((String) r[2]),
                                     null, null);
                         }
                     }
@@ -245,7 +245,7 @@ class LocalStoreTest {
                 s.invalidated(List.of(invalidations.poll()));
             }
             for (Object[] r : executedNotReplied) {
-                s.onReply(r[0], List.of((String) r[1]), java.util.Collections.singletonList((String) r[2]), null, null);
+                s.onReply((LocalStore.Sent) r[0], List.of((String) r[1]), java.util.Collections.singletonList((String) r[2]), null, null);
             }
             for (String key : keys) {
                 Object local = s.get(key);

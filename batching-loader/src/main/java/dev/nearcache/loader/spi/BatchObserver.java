@@ -1,5 +1,6 @@
-package dev.nearcache.loader;
+package dev.nearcache.loader.spi;
 
+import dev.nearcache.loader.BatchingLoaderBuilder;
 import java.util.List;
 
 /**
@@ -15,8 +16,9 @@ import java.util.List;
  *
  * @param <K> key type
  * @param <V> value type
+ * @param <C> the context a batch carries from {@link #beforeSend} to {@link #onReply}
  */
-public interface BatchObserver<K, V> {
+public interface BatchObserver<K, V, C> {
 
     /**
      * Called before the batch's MGET is handed to the connection; nothing of the batch has been written yet.
@@ -25,7 +27,7 @@ public interface BatchObserver<K, V> {
      * @param keys       the batch's keys, distinct, in the order sent; do not modify
      * @return a context handed back to {@link #onReply} for this batch (may be null)
      */
-    Object beforeSend(DataConnection<K, V> connection, List<K> keys);
+    C beforeSend(DataConnection<K, V> connection, List<K> keys);
 
     /**
      * Called when the batch's reply arrived, or it failed, before any caller's future completes.
@@ -39,5 +41,5 @@ public interface BatchObserver<K, V> {
      *                not read or the batch failed
      * @param failure why the batch failed, or null
      */
-    void onReply(Object context, List<K> keys, List<V> values, long[] ttls, Throwable failure);
+    void onReply(C context, List<K> keys, List<V> values, long[] ttls, Throwable failure);
 }

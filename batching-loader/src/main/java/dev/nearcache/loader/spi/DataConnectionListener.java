@@ -1,4 +1,4 @@
-package dev.nearcache.loader;
+package dev.nearcache.loader.spi;
 
 /**
  * Told when a data connection becomes active and when it is lost.

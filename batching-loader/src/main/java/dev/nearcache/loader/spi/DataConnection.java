@@ -1,4 +1,4 @@
-package dev.nearcache.loader;
+package dev.nearcache.loader.spi;
 
 import io.lettuce.core.api.StatefulRedisConnection;
 
