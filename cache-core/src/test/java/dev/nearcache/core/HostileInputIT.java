@@ -34,7 +34,6 @@ class HostileInputIT {
     @RegisterExtension
     static final OtherClient other = new OtherClient(redis);
 
-
     @BeforeAll
     static void connect() {
         // a user that may touch only app:* keys (and every command, so only the key pattern is at stake)

@@ -37,7 +37,6 @@ class NearCacheIT {
     @RegisterExtension
     static final OtherClient other = new OtherClient(redis);
 
-
     private static NearCacheBuilder<String, String> builder() {
         return NearCache.builder().redisUri(redis.server().uri());
     }

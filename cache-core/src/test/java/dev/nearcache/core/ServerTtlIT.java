@@ -34,7 +34,6 @@ class ServerTtlIT {
     @RegisterExtension
     static final OtherClient other = new OtherClient(redis);
 
-
     private static NearCacheBuilder<String, String> builder() {
         return NearCache.builder().redisUri(redis.server().uri());
     }
