@@ -122,8 +122,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
 
     /**
-     * One MGET of a batch, and with {@code readTtls} the {@link BatchingLoader#PTTL_SCRIPT} of its keys written right behind it. It
-     * is answered when both have completed; the first failure fails it, and a timeout of either fails both at once.
+     * One MGET of a batch, and with {@code readTtls} the {@link BatchingLoader#PTTL_SCRIPT} of its keys written right
+     * behind it. It is answered when both have completed; the first failure fails it, and a timeout of either fails
+     * both at once.
      */
     private final class Mget implements BiConsumer<Object, Throwable> {
         final Batch batch;
@@ -291,7 +292,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
         @Override
         public long getTimeout(RedisCommand<?, ?, ?> command) {
-            BatchCommand<?, ?, ?> batchCommand = command == null ? null : CommandWrapper.unwrap(command, BatchCommand.class);
+            BatchCommand<?, ?, ?> batchCommand = command == null ? null
+                    : CommandWrapper.unwrap(command, BatchCommand.class);
             return batchCommand != null && !batchCommand.timed ? 0 : timeoutNanos;
         }
 
@@ -339,7 +341,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                         .build())
                 .socketOptions(builder.socketOptions())
                 .disconnectedBehavior(builder.failFastWhenDisconnected()
-                        ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : ClientOptions.DisconnectedBehavior.DEFAULT)
+                        ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
+                        : ClientOptions.DisconnectedBehavior.DEFAULT)
                 .build());
         try {
             for (Lane lane : lanes) {

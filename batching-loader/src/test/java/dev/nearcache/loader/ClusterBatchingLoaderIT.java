@@ -61,7 +61,8 @@ class ClusterBatchingLoaderIT {
             }
 
             @Override
-            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls, Throwable failure) {
+            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
+                                Throwable failure) {
             }
         };
         try (BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(node.uri()).connections(1)

@@ -91,7 +91,8 @@ public final class NearCacheMetrics implements MeterBinder {
                 .tags(tags.and(extra)).register(registry);
     }
 
-    private void gauge(MeterRegistry registry, String name, String description, ToLongFunction<LocalStore<?, ?>> value) {
+    private void gauge(MeterRegistry registry, String name, String description,
+                       ToLongFunction<LocalStore<?, ?>> value) {
         Gauge.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description).tags(tags)
                 .register(registry);
     }

@@ -39,7 +39,7 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
         return maximumWeight >= 0;
     }
 
-    /** How long connecting may take: five command timeouts, 1 s to 10 s (within what the loader and listener accept). */
+    /** How long connecting may take: five command timeouts, 1 s to 10 s (what the loader and listener accept). */
     Duration connectTimeout() {
         return BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout);
     }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * per node and a data connection may only redirect to a client on its own node.
  *
  * <p>Every event of the node's connections is turned into the cache's rule 3, 4 and 9 actions here, driving the
- * {@link LocalStore}, which does the storing, evicting and flushing; nothing here calls the facade. After {@link #close()} the shard's
- * events are ignored: a retired node's connections closing is not news.
+ * {@link LocalStore}, which does the storing, evicting and flushing; nothing here calls the facade. After
+ * {@link #close()} the shard's events are ignored: a retired node's connections closing is not news.
  */
 final class NodeShard<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeShard.class);
@@ -90,7 +90,8 @@ final class NodeShard<K, V> implements AutoCloseable {
         try {
             SocketOptions sockets = SocketSettings.options(settings.connectTimeout());
             builtLoader = BatchingLoader.builder().codec(settings.codec()).redisUri(uri).clientResources(resources)
-                    .connections(settings.connections()).maxBatchSize(settings.batchSize()).commandTimeout(settings.commandTimeout())
+                    .connections(settings.connections()).maxBatchSize(settings.batchSize())
+                    .commandTimeout(settings.commandTimeout())
                     .connectTimeout(settings.connectTimeout()).socketOptions(sockets).readTtls(settings.serverTtl())
                     .failFastWhenDisconnected(settings.failFastWhenDisconnected()).sslOptions(settings.sslOptions())
                     .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents()).build();
@@ -162,8 +163,8 @@ final class NodeShard<K, V> implements AutoCloseable {
         if (!refused.isEmpty()) {
             throw new NearCacheConfigurationException("the Redis user at " + endpoint + " lacks permissions the near"
                     + " cache needs: " + String.join("; ", refused) + ". It needs +mget +client|tracking +client|id"
-                    + " +ping" + (settings.serverTtl() ? " +eval +pttl" : "") + " (and +set +del to write); see the README's"
-                    + " least-privilege ACL");
+                    + " +ping" + (settings.serverTtl() ? " +eval +pttl" : "") + " (and +set +del to write); see the"
+                    + " README's least-privilege ACL");
         }
     }
 
