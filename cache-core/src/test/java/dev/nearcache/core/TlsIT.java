@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Real TLS: a redis-server with a certificate from a CA made here with openssl, one that also requires client
  * certificates (mutual TLS), and the ways a connection must fail: no trust in the CA, a wrong CA, a host name the
- * certificate does not name. Skipped where redis-server was built without TLS (the embedded 6.2 binary) or openssl
- * is missing.
+ * certificate does not name. Runs on both CI legs (Debian's 7.0 and the embedded 6.2 binary have TLS); skipped
+ * where redis-server was built without TLS or openssl is missing.
  */
 class TlsIT {
     @TempDir

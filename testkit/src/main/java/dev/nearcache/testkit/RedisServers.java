@@ -98,7 +98,7 @@ public final class RedisServers {
          * trusting clients whose certificates this CA signed; {@code authClients} is {@code yes}, {@code no} or
          * {@code optional} ({@code tls-auth-clients}). The plain port stays open for the kit's own commands. A cluster
          * then also speaks TLS on its bus and between replicas, and reports its TLS ports to TLS clients. Needs a
-         * redis-server built with TLS (Debian's is; the embedded 6.2 binary is not): starting fails otherwise.
+         * redis-server built with TLS (Debian's 7.0 and the embedded 6.2 binary are): starting fails otherwise.
          */
         public Builder tls(java.nio.file.Path certificate, java.nio.file.Path key, java.nio.file.Path ca,
                            String authClients) {
