@@ -91,7 +91,6 @@ public interface BatchingLoader<K, V> extends AutoCloseable {
      */
     void detach(K key);
 
-
     /** The data connections, in index order. */
     java.util.List<DataConnection<K, V>> connections();
 

@@ -120,7 +120,6 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
     }
 
-
     /**
      * One MGET of a batch, and with {@code readTtls} the {@link BatchingLoader#PTTL_SCRIPT} of its keys written right
      * behind it. It is answered when both have completed; the first failure fails it, and a timeout of either fails

@@ -176,32 +176,19 @@ final class EnvironmentConfig {
             }
         }
         String tls = value(env, "REDIS_TLS");
-        if (tls != null) {
-            boolean on = bool("REDIS_TLS", tls);
-            if (!on && uri.isSsl()) {
-                throw new NearCacheConfigurationException("REDIS_TLS is false, which contradicts the rediss:// scheme"
-                        + " of REDIS_URL");
-            }
-            b.withSsl(on);
+        if (tls != null && !bool("REDIS_TLS", tls) && uri.isSsl()) {
+            throw new NearCacheConfigurationException("REDIS_TLS is false, which contradicts the rediss:// scheme"
+                    + " of REDIS_URL");
         }
         String password = value(env, "REDIS_PASSWORD");
         String user = value(env, "REDIS_USERNAME");
         boolean urlHasPassword = uri.getCredentialsProvider() != null && uri.getCredentialsProvider()
                 .resolveCredentials().blockOptional().map(c -> c.hasPassword()).orElse(false);
-        if (password != null || user != null) {
-            if (urlHasPassword) {
-                throw new NearCacheConfigurationException((password != null ? "REDIS_PASSWORD" : "REDIS_USERNAME")
-                        + " is set next to a REDIS_URL that holds credentials: give them in one place");
-            }
-            if (password == null) {
-                throw new NearCacheConfigurationException("REDIS_USERNAME is set but REDIS_PASSWORD is not");
-            }
-            if (user != null) {
-                b.withAuthentication(user, password.toCharArray());
-            } else {
-                b.withPassword(password.toCharArray());
-            }
+        if ((password != null || user != null) && urlHasPassword) {
+            throw new NearCacheConfigurationException((password != null ? "REDIS_PASSWORD" : "REDIS_USERNAME")
+                    + " is set next to a REDIS_URL that holds credentials: give them in one place");
         }
+        credentials(env, b); // what the URL leaves open
         return b.build();
     }
 
