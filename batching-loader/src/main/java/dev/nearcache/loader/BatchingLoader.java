@@ -10,10 +10,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Reads keys from Redis, coalescing concurrent requests from all threads into MGETs.
  *
- * <p><b>Batching.</b> Each data connection has at most one MGET in flight. Keys requested while every connection
- * is busy wait in a queue and go out together, up to {@link BatchingLoaderBuilder#maxBatchSize(int)} per MGET, as
- * soon as a connection's reply arrives. There is no timer: at low load a lone key is sent at once, and under load
- * batches grow by themselves.
+ * <p><b>Batching.</b> Writes run on a data connection's I/O thread. A key requested while no write is due goes out
+ * at once; keys requested while that thread is busy (writing, reading replies) wait for its next write and go out
+ * together, up to {@link BatchingLoaderBuilder#maxBatchSize(int)} per MGET ("smart batching"). Writes do not wait
+ * for replies: a connection has any number of MGETs in flight, pipelined, and each write goes to the connection
+ * with the fewest keys in flight. There is no timer: at low load a lone key is sent at once, and under load batches
+ * grow by themselves.
  *
  * <p><b>Single flight.</b> Concurrent loads of one key share one request and one result, until the reply arrives
  * or {@link #detach(Object)} is called for the key.
@@ -25,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
  * connection, presumed broken, is dropped and reconnects; a batch whose connection is lost fails with
  * {@link io.lettuce.core.RedisConnectionException}; no future waits longer than the command timeout once its batch
  * is sent. When more keys wait than
- * {@link BatchingLoaderBuilder#maxPendingKeys(int)} allows, new loads fail at once with
+ * {@link BatchingLoaderBuilder#maxPendingKeys(int)} allows (waiting or in flight), new loads fail at once with
  * {@link java.util.concurrent.RejectedExecutionException}. After {@link #close()} every pending and new load fails
  * with {@link IllegalStateException}.
  *

@@ -115,7 +115,7 @@ public final class BatchingLoaderBuilder<K, V> {
         return new BatchingLoaderBuilder<>(this, codec);
     }
 
-    /** The number of data connections, each with at most one MGET in flight (1 to 64; default 2). */
+    /** The number of data connections, each with any number of MGETs in flight (1 to 64; default 2). */
     public BatchingLoaderBuilder<K, V> connections(int connections) {
         if (connections < 1 || connections > 64) {
             throw new IllegalArgumentException("connections must be between 1 and 64, got " + connections);
@@ -133,7 +133,10 @@ public final class BatchingLoaderBuilder<K, V> {
         return this;
     }
 
-    /** The most keys that may wait to be sent before new loads are rejected (at least 1; default 100,000). */
+    /**
+     * The most keys that may be waiting to be sent or in flight before new loads are rejected (at least 1; default
+     * 100,000).
+     */
     public BatchingLoaderBuilder<K, V> maxPendingKeys(int maxPendingKeys) {
         if (maxPendingKeys < 1) {
             throw new IllegalArgumentException("maxPendingKeys must be at least 1, got " + maxPendingKeys);

@@ -1,14 +1,12 @@
 package dev.nearcache.loader;
 
 import dev.nearcache.loader.spi.DataConnection;
-import io.lettuce.core.Delegating;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.json.JsonParser;
-import io.lettuce.core.protocol.DefaultEndpoint;
-import io.lettuce.core.protocol.PushHandler;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -33,13 +31,21 @@ final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> imp
 
     private final int index;
     private final Events<K, V> events;
+    private final HookedRedisClient.LaneEndpoint endpoint;
     private final AtomicLong generation = new AtomicLong();
 
-    HookedConnection(int index, Events<K, V> events, RedisChannelWriter writer, PushHandler pushHandler,
-                     RedisCodec<K, V> codec, Duration timeout, Supplier<JsonParser> parser) {
-        super(writer, pushHandler, codec, timeout, parser);
+    HookedConnection(int index, Events<K, V> events, RedisChannelWriter writer,
+                     HookedRedisClient.LaneEndpoint endpoint, RedisCodec<K, V> codec, Duration timeout,
+                     Supplier<JsonParser> parser) {
+        super(writer, endpoint, codec, timeout, parser);
         this.index = index;
         this.events = events;
+        this.endpoint = endpoint;
+    }
+
+    /** The I/O thread its writes run on (null before the first connect). */
+    EventExecutor eventLoop() {
+        return endpoint.eventLoop();
     }
 
     @Override
@@ -70,15 +76,8 @@ final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> imp
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void reconnect() {
-        RedisChannelWriter writer = getChannelWriter();
-        if (writer instanceof Delegating) {
-            writer = ((Delegating<RedisChannelWriter>) writer).unwrap(); // the command-expiry and listener wrappers
-        }
-        if (writer instanceof DefaultEndpoint) {
-            ((DefaultEndpoint) writer).disconnect(); // closes the channel; Lettuce's watchdog reconnects
-        }
+        endpoint.disconnect(); // closes the channel; Lettuce's watchdog reconnects
     }
 
     @Override

@@ -1,15 +1,19 @@
 package dev.nearcache.loader;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.protocol.PushHandler;
 import io.lettuce.core.resource.ClientResources;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 
-/** A {@link RedisClient} whose connections are {@link HookedConnection}s. */
+/** A {@link RedisClient} whose connections are {@link HookedConnection}s over {@link LaneEndpoint}s. */
 final class HookedRedisClient extends RedisClient {
     private int nextIndex;
     private HookedConnection.Events<?, ?> nextEvents;
@@ -38,7 +42,28 @@ final class HookedRedisClient extends RedisClient {
         if (nextEvents == null) {
             return super.newStatefulRedisConnection(writer, pushHandler, codec, timeout);
         }
-        return new HookedConnection<>(nextIndex, (HookedConnection.Events<K, V>) nextEvents, writer, pushHandler,
-                codec, timeout, getOptions().getJsonParser());
+        return new HookedConnection<>(nextIndex, (HookedConnection.Events<K, V>) nextEvents, writer,
+                (LaneEndpoint) pushHandler, codec, timeout, getOptions().getJsonParser());
+    }
+
+    @Override
+    protected DefaultEndpoint createEndpoint() {
+        return new LaneEndpoint(getOptions(), getResources());
+    }
+
+    /**
+     * Lettuce's endpoint, telling which I/O thread serves its channel: the loader runs its writes there, so that the
+     * keys which arrive while that thread is busy go out together in its next write (smart batching).
+     */
+    static final class LaneEndpoint extends DefaultEndpoint {
+        LaneEndpoint(ClientOptions options, ClientResources resources) {
+            super(options, resources);
+        }
+
+        /** The I/O thread of the current or last channel; null before the first connect. */
+        EventExecutor eventLoop() {
+            Channel current = channel;
+            return current == null ? null : current.eventLoop();
+        }
     }
 }

@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,11 +47,17 @@ import org.slf4j.LoggerFactory;
  * The MGET batching loader.
  *
  * <p>State, all guarded by {@link #lock}: a FIFO {@link #queue} of keys not yet sent; {@link #flights}, every key
- * queued or in flight by identity (byte arrays by content), which gives single flight; and per connection
- * {@link Lane#inFlight}, the one batch it has outstanding. Invariant: a key waits in the queue only while no open
- * connection is idle, so a batch is sent whenever a reply frees a connection ({@link #complete}), a connection
- * comes back ({@link #activated}), or a key arrives at an idle connection ({@link #load}). A key that waited longer
- * than the command timeout fails when a batch would take it, so no caller waits much beyond two command timeouts.
+ * queued or in flight by identity (byte arrays by content), which gives single flight; per connection
+ * {@link Lane#inFlight}, the batches it has written and not yet seen answered (any number: they pipeline); and
+ * {@link #scheduled}, the connection whose write is due.
+ *
+ * <p>Smart batching. Invariant: while the queue holds keys, one write is scheduled, on the I/O thread of the
+ * connection with the fewest keys in flight ({@link #scheduleLocked}). That write ({@link #drain}) takes everything
+ * queued by the time the thread gets to it, in MGETs of up to {@code maxBatchSize} keys, and the next key to arrive
+ * schedules the next write. So a lone key goes out at once, and keys that arrive while the I/O thread is busy
+ * (writing, reading replies) share its next write: batches grow with load, never by a timer or by waiting for a
+ * reply. A key that waited longer than the command timeout fails when a write would take it, so no caller waits
+ * much beyond two command timeouts.
  */
 final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConnection.Events<K, V> {
     private static final Logger log = LoggerFactory.getLogger(MgetBatchingLoader.class);
@@ -66,10 +73,15 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final boolean readTtls;
     private final List<DataConnectionListener<K, V>> listeners;
     private final List<Lane> lanes;
+    /** The most batches one write takes; more queued keys go to the next write, which another connection may do. */
+    static final int MAX_BATCHES_PER_WRITE = 4;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Pending<K, V>> queue = new ArrayDeque<>();
     private final HashMap<Object, Pending<K, V>> flights = new HashMap<>();
+    /** The connection whose write will take the queue; null while the queue is empty. */
+    private Lane scheduled;
+    private int rotation;
     private boolean closed;
 
     /** A key being loaded: the future every caller of the key shares. */
@@ -88,8 +100,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     /**
-     * What one connection sends at a time: one MGET, or with groupBySlot one MGET per hash slot, written together as a
-     * pipeline. The connection is free again when the last of them is answered.
+     * Up to {@code maxBatchSize} keys taken from the queue together: one MGET, or with groupBySlot one MGET per hash
+     * slot, written together as a pipeline. It is in flight on its connection until the last of them is answered.
      */
     private final class Batch {
         final Lane lane;
@@ -302,14 +314,20 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
     }
 
-    /** A data connection and its batch in flight. */
+    /** A data connection and its batches in flight. */
     private final class Lane {
         final int index;
         HookedConnection<K, V> connection;
-        Batch inFlight;
+        final ArrayDeque<Batch> inFlight = new ArrayDeque<>(); // guarded by lock
+        int inFlightKeys; // guarded by lock
+        final Runnable write = () -> drain(this);
 
         Lane(int index) {
             this.index = index;
+        }
+
+        boolean isOpen() {
+            return connection == null || connection.isOpen();
         }
     }
 
@@ -360,8 +378,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     public CompletableFuture<V> load(K key) {
         Objects.requireNonNull(key, "key must not be null");
         Pending<K, V> pending;
-        Batch batch = null;
-        List<Pending<K, V>> expired = null;
+        Lane write = null;
         lock.lock();
         try {
             if (closed) {
@@ -370,24 +387,19 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             Object id = idOf(key);
             pending = flights.get(id);
             if (pending == null) {
-                if (queue.size() >= maxPendingKeys) {
+                if (flights.size() >= maxPendingKeys) {
                     return CompletableFuture.failedFuture(queueFull(1));
                 }
                 pending = new Pending<>(key, id, System.nanoTime());
                 flights.put(id, pending);
                 queue.add(pending);
-                Lane idle = idleLaneLocked();
-                if (idle != null) {
-                    expired = new ArrayList<>(0);
-                    batch = takeBatchLocked(idle, expired);
-                }
+                write = scheduleLocked();
             }
         } finally {
             lock.unlock();
         }
-        failExpired(expired);
-        if (batch != null) {
-            send(batch);
+        if (write != null) {
+            schedule(write);
         }
         // each caller gets its own dependent future: one caller's cancel() or orTimeout() must not fail the others
         return pending.future.copy();
@@ -400,8 +412,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             Objects.requireNonNull(key, "keys must not contain null");
         }
         Map<K, CompletableFuture<V>> futures = new LinkedHashMap<>();
-        List<Batch> batches = new ArrayList<>();
-        List<Pending<K, V>> expired = new ArrayList<>(0);
+        Lane write;
         lock.lock();
         try {
             if (closed) {
@@ -415,7 +426,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                     fresh++;
                 }
             }
-            if (queue.size() + fresh > maxPendingKeys) {
+            if (flights.size() + fresh > maxPendingKeys) {
                 return CompletableFuture.failedFuture(queueFull(fresh));
             }
             long now = System.nanoTime();
@@ -428,12 +439,13 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 }
                 futures.put(entry.getValue(), pending.future);
             }
-            drainLocked(batches, expired);
+            write = scheduleLocked();
         } finally {
             lock.unlock();
         }
-        failExpired(expired);
-        batches.forEach(this::send);
+        if (write != null) {
+            schedule(write);
+        }
         CompletableFuture<?>[] all = futures.values().toArray(new CompletableFuture<?>[0]);
         return CompletableFuture.allOf(all).thenApply(ignored -> {
             Map<K, V> result = new LinkedHashMap<>(futures.size() * 2);
@@ -500,25 +512,100 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
     // ---- batching -------------------------------------------------------------------------------------------
 
-    /** An idle connection, open ones first; a closed one only when none is open, so its batch fails by timeout. */
-    private Lane idleLaneLocked() {
-        Lane idleDown = null;
-        boolean anyOpen = false;
-        for (Lane lane : lanes) {
-            boolean open = lane.connection == null || lane.connection.isOpen();
-            anyOpen |= open;
-            if (lane.inFlight == null) {
-                if (open) {
-                    return lane;
-                }
-                idleDown = lane;
-            }
+    /**
+     * Schedules the write that will take the queue, unless one is scheduled already or nothing waits: the
+     * invariant of smart batching (see the class comment). Returns the connection to call {@link #schedule} for.
+     */
+    private Lane scheduleLocked() {
+        if (closed || scheduled != null || queue.isEmpty()) {
+            return null;
         }
-        return anyOpen ? null : idleDown;
+        scheduled = pickLaneLocked();
+        return scheduled;
     }
 
-    private Batch takeBatchLocked(Lane lane, List<Pending<K, V>> expired) {
-        long now = System.nanoTime();
+    /**
+     * The connection for the next write: an open one with the fewest keys in flight, ties taken in turn, so a
+     * connection that stopped answering gets no more keys; a closed one only when none is open, so its write waits
+     * in Lettuce's buffer for the reconnect (or fails at once with failFastWhenDisconnected) and times out.
+     */
+    private Lane pickLaneLocked() {
+        int count = lanes.size();
+        int first = rotation;
+        rotation = (rotation + 1) % count;
+        Lane best = null;
+        for (int i = 0; i < count; i++) {
+            Lane lane = lanes.get((first + i) % count);
+            if (lane.isOpen() && (best == null || lane.inFlightKeys < best.inFlightKeys)) {
+                best = lane;
+            }
+        }
+        return best != null ? best : lanes.get(first);
+    }
+
+    /** Runs the connection's write on its I/O thread: keys that arrive until the thread gets to it join it. */
+    private void schedule(Lane lane) {
+        Executor loop = lane.connection.eventLoop();
+        if (loop != null) {
+            try {
+                loop.execute(lane.write);
+                return;
+            } catch (RejectedExecutionException e) {
+                // the I/O threads are shutting down: write from here, Lettuce fails or buffers it
+            }
+        }
+        drain(lane);
+    }
+
+    /**
+     * The scheduled write of {@code lane}: takes what is queued (up to {@link #MAX_BATCHES_PER_WRITE} batches; the
+     * rest goes to the next write, maybe on another connection) and writes it in one go. Normally on the connection's
+     * I/O thread, where Lettuce writes straight to the socket.
+     */
+    private void drain(Lane lane) {
+        List<Batch> batches = new ArrayList<>(1);
+        List<Pending<K, V>> expired = new ArrayList<>(0);
+        Lane next;
+        lock.lock();
+        try {
+            if (scheduled != lane) {
+                return; // taken over by another connection's write (see below), or the loader closed
+            }
+            scheduled = null;
+            Lane better = pickLaneLocked();
+            if (!lane.isOpen() && better.isOpen()) {
+                scheduled = better; // the connection was lost meanwhile: another one writes
+                next = better;
+            } else {
+                long now = System.nanoTime();
+                for (int i = 0; i < MAX_BATCHES_PER_WRITE && !queue.isEmpty(); i++) {
+                    Batch batch = takeBatchLocked(lane, now, expired);
+                    if (batch != null) {
+                        batches.add(batch);
+                    }
+                }
+                next = scheduleLocked();
+            }
+        } finally {
+            lock.unlock();
+        }
+        failExpired(expired);
+        if (!batches.isEmpty()) {
+            long generation = lane.connection.generation();
+            List<Mget> mgets = new ArrayList<>(batches.size());
+            for (Batch batch : batches) {
+                batch.generation = generation;
+                mgets.addAll(batch.mgets);
+            }
+            write(lane.connection, mgets);
+        }
+        if (next != null) {
+            schedule(next);
+        }
+    }
+
+    /** Up to {@code maxBatchSize} queued keys as a batch in flight on {@code lane}; null if all had waited too long. */
+    private Batch takeBatchLocked(Lane lane, long now, List<Pending<K, V>> expired) {
         List<Pending<K, V>> items = new ArrayList<>(Math.min(queue.size(), maxBatchSize));
         while (items.size() < maxBatchSize && !queue.isEmpty()) {
             Pending<K, V> pending = queue.poll();
@@ -534,35 +621,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             return null;
         }
         Batch batch = new Batch(lane, items);
-        lane.inFlight = batch;
+        lane.inFlight.add(batch);
+        lane.inFlightKeys += items.size();
         return batch;
-    }
-
-    private void drainLocked(List<Batch> batches, List<Pending<K, V>> expired) {
-        while (!closed && !queue.isEmpty()) {
-            Lane lane = idleLaneLocked();
-            if (lane == null) {
-                return;
-            }
-            Batch batch = takeBatchLocked(lane, expired);
-            if (batch == null) {
-                return;
-            }
-            batches.add(batch);
-        }
-    }
-
-    private void drain() {
-        List<Batch> batches = new ArrayList<>(1);
-        List<Pending<K, V>> expired = new ArrayList<>(0);
-        lock.lock();
-        try {
-            drainLocked(batches, expired);
-        } finally {
-            lock.unlock();
-        }
-        failExpired(expired);
-        batches.forEach(this::send);
     }
 
     private void failExpired(List<Pending<K, V>> expired) {
@@ -576,14 +637,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
     }
 
-    private void send(Batch batch) {
-        batch.generation = batch.lane.connection.generation();
-        sendMgets(batch, batch.mgets);
-    }
-
-    /** Writes {@code mgets}, MGETs of {@code batch}, on its connection in one write. */
-    private void sendMgets(Batch batch, List<Mget> mgets) {
-        HookedConnection<K, V> connection = batch.lane.connection;
+    /** Writes {@code mgets} on {@code connection} in one write, each told to the observer first. */
+    private void write(HookedConnection<K, V> connection, List<Mget> mgets) {
         List<RedisCommand<K, V, ?>> commands = new ArrayList<>(mgets.size() * (readTtls ? 2 : 1));
         List<Mget> sent = new ArrayList<>(mgets.size());
         for (Mget mget : mgets) {
@@ -591,7 +646,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 try {
                     mget.context = observer.beforeSend(connection, mget.keys);
                 } catch (RuntimeException e) {
-                    complete(batch, mget, null, null, e);
+                    complete(mget.batch, mget, null, null, e);
                     continue;
                 }
             }
@@ -637,24 +692,17 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         if (failure != null && mget.keys.size() > 1 && belongsToOneKey(failure) && retryAlone(batch, mget)) {
             return; // the callers hear from the retries
         }
-        List<Batch> next = new ArrayList<>(1);
-        List<Pending<K, V>> expired = new ArrayList<>(0);
         lock.lock();
         try {
             for (Pending<K, V> pending : mget.items) {
                 flights.remove(pending.id, pending);
             }
-            if (--batch.unanswered == 0) {
-                if (batch.lane.inFlight == batch) {
-                    batch.lane.inFlight = null;
-                }
-                drainLocked(next, expired);
+            if (--batch.unanswered == 0 && batch.lane.inFlight.remove(batch)) {
+                batch.lane.inFlightKeys -= batch.items.size();
             }
         } finally {
             lock.unlock();
         }
-        failExpired(expired);
-        next.forEach(this::send);
         List<Pending<K, V>> items = mget.items;
         for (int i = 0; i < items.size(); i++) {
             if (failure == null) {
@@ -695,7 +743,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             lock.unlock();
         }
         log.debug("an MGET of {} keys failed for a reason of one key; reading them one by one", failed.keys.size());
-        sendMgets(batch, singles);
+        write(batch.lane.connection, singles);
         return true;
     }
 
@@ -706,17 +754,35 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
      */
     private void presumeBroken(Batch batch) {
         HookedConnection<K, V> connection = batch.lane.connection;
+        List<Batch> doomed;
         lock.lock();
         try {
             if (closed || batch.reconnected || connection.generation() != batch.generation || !connection.isOpen()) {
                 return;
             }
-            batch.reconnected = true;
+            doomed = new ArrayList<>(batch.lane.inFlight.size());
+            for (Batch other : batch.lane.inFlight) {
+                if (other.generation == batch.generation) {
+                    other.reconnected = true;
+                    doomed.add(other);
+                }
+            }
         } finally {
             lock.unlock();
         }
+        Duration timeout = Duration.ofNanos(commandTimeoutNanos);
         log.warn("data connection {} to {} did not answer a batch within the command timeout of {}; dropping it to"
-                + " reconnect", connection.index(), endpoint, Duration.ofNanos(commandTimeoutNanos));
+                + " reconnect", connection.index(), endpoint, timeout);
+        // the batches behind it on the same connection wait for the same silence: they fail as it did
+        RedisCommandTimeoutException cause = new RedisCommandTimeoutException("data connection " + connection.index()
+                + " to " + endpoint + " did not answer an earlier batch within the command timeout of " + timeout);
+        for (Batch other : doomed) {
+            if (other != batch) {
+                for (Mget mget : other.mgets) {
+                    mget.fail(cause);
+                }
+            }
+        }
         connection.reconnect();
     }
 
@@ -733,25 +799,29 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
         if (connection.generation() > 1) {
             log.info("data connection {} to {} is back", connection.index(), endpoint);
-            drain();
         }
     }
 
     @Override
     public void deactivated(HookedConnection<K, V> connection) {
-        Batch lost;
+        List<Batch> lost;
+        int keys;
         lock.lock();
         try {
-            lost = lanes.get(connection.index()).inFlight;
+            Lane lane = lanes.get(connection.index());
+            lost = new ArrayList<>(lane.inFlight);
+            keys = lane.inFlightKeys;
         } finally {
             lock.unlock();
         }
-        if (lost != null) {
+        if (!lost.isEmpty()) {
             // fail them now: Lettuce would otherwise replay them after the reconnect (at-least-once)
             RedisConnectionException cause = new RedisConnectionException("connection " + connection.index()
-                    + " to " + endpoint + " was lost with a batch of " + lost.items.size() + " keys in flight");
-            for (Mget mget : lost.mgets) {
-                mget.fail(cause);
+                    + " to " + endpoint + " was lost with " + keys + " key(s) in flight");
+            for (Batch batch : lost) {
+                for (Mget mget : batch.mgets) {
+                    mget.fail(cause);
+                }
             }
         }
         if (!closed) {
@@ -777,6 +847,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 return;
             }
             closed = true;
+            scheduled = null;
             abandoned = new ArrayList<>(flights.values());
             flights.clear();
             queue.clear();
@@ -807,7 +878,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
     private RejectedExecutionException queueFull(int keys) {
         return new RejectedExecutionException("cannot queue " + keys + " more key(s) for " + endpoint + ": "
-                + maxPendingKeys + " keys are already waiting (maxPendingKeys); Redis is not keeping up");
+                + maxPendingKeys + " keys are already waiting or in flight (maxPendingKeys); Redis is not keeping up");
     }
 
     private static Object idOf(Object key) {

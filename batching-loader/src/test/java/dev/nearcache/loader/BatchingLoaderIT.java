@@ -3,6 +3,7 @@ package dev.nearcache.loader;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -93,6 +94,25 @@ class BatchingLoaderIT {
         }
     }
 
+    /**
+     * Keeps connection {@code index}'s I/O thread busy until the returned latch is counted down: keys requested
+     * meanwhile queue for that thread's next write (the loader's writes run there).
+     */
+    private static CountDownLatch holdIoThread(BatchingLoader<?, ?> loader, int index) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        ((HookedConnection<?, ?>) loader.connections().get(index)).eventLoop().execute(() -> {
+            held.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(held.await(10, TimeUnit.SECONDS), "the I/O thread ran the hold");
+        return release;
+    }
+
     @Test
     void largeMixedBatchesMapEveryKeyToItsValue() {
         try (BatchingLoader<String, String> loader = builder().maxBatchSize(100).build()) {
@@ -139,23 +159,21 @@ class BatchingLoaderIT {
     }
 
     @Test
-    void duplicateKeysInOneBatchAreSentOnceAndAnsweredForAll() {
+    void duplicateKeysInOneBatchAreSentOnceAndAnsweredForAll() throws Exception {
         Recorder recorder = new Recorder();
-        try (FaultProxy proxy = FaultProxy.to(redis.server());
-             BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
-                     .connections(1).observer(recorder).build()) {
-            proxy.delay(Duration.ofMillis(100));
-            CompletableFuture<String> first = loader.load("key:0"); // goes out alone and holds the connection
+        try (BatchingLoader<String, String> loader = builder().connections(1).observer(recorder).build()) {
+            CountDownLatch release = holdIoThread(loader, 0);
             List<CompletableFuture<String>> dupes = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 dupes.add(loader.load("key:1"));
                 dupes.add(loader.load("key:2"));
             }
             CompletableFuture<Map<String, String>> all = loader.loadAll(List.of("key:1", "key:2", "key:1"));
-            assertEquals("value:0", first.join());
+            assertEquals(2, loader.pendingKeys(), "two distinct keys wait");
+            release.countDown();
             dupes.forEach(f -> assertTrue(f.join().startsWith("value:")));
             assertEquals(Map.of("key:1", "value:1", "key:2", "value:2"), all.join());
-            assertEquals(List.of(1, 2), recorder.sizes, "one MGET for the lone key, one for both duplicates");
+            assertEquals(List.of(2), recorder.sizes, "one MGET of both keys for 103 requests");
         }
     }
 
@@ -199,21 +217,62 @@ class BatchingLoaderIT {
     }
 
     @Test
-    void keysArrivingWhileABatchIsInFlightFormTheNextBatches() {
+    void keysArrivingWhileTheIoThreadIsBusyShareItsNextWriteInFullBatches() throws Exception {
+        List<List<String>> batches = new CopyOnWriteArrayList<>();
+        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
+            @Override
+            public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
+                batches.add(List.copyOf(keys));
+                return null;
+            }
+
+            @Override
+            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
+                                Throwable failure) {
+            }
+        };
+        try (BatchingLoader<String, String> loader = builder().connections(1).maxBatchSize(128).observer(observer)
+                .build()) {
+            assertEquals("value:0", loader.get("key:0"));
+            assertEquals(List.of(List.of("key:0")), batches, "a lone key goes out at once, alone");
+            CountDownLatch release = holdIoThread(loader, 0);
+            List<CompletableFuture<String>> futures = new ArrayList<>();
+            for (int i = 1; i <= 600; i++) {
+                futures.add(loader.load("key:" + i));
+            }
+            release.countDown();
+            for (int i = 1; i <= 600; i++) {
+                assertEquals("value:" + i, futures.get(i - 1).join());
+            }
+            List<Integer> sizes = batches.stream().skip(1).map(List::size).toList();
+            assertEquals(List.of(128, 128, 128, 128, 88), sizes, "full batches: four in the first write, the rest"
+                    + " in the next");
+            List<String> order = batches.stream().skip(1).flatMap(List::stream).toList();
+            for (int i = 1; i <= 600; i++) {
+                assertEquals("key:" + i, order.get(i - 1), "sent in arrival order");
+            }
+        }
+    }
+
+    @Test
+    void aConnectionWritesTheNextBatchWithoutWaitingForTheReplyOfThePrevious() {
         Recorder recorder = new Recorder();
         try (FaultProxy proxy = FaultProxy.to(redis.server());
              BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
-                     .connections(1).maxBatchSize(128).observer(recorder).build()) {
-            proxy.delay(Duration.ofMillis(100));
-            List<CompletableFuture<String>> futures = new ArrayList<>();
-            for (int i = 0; i < 500; i++) {
-                futures.add(loader.load("key:" + i));
-            }
-            for (int i = 0; i < 500; i++) {
-                assertEquals("value:" + i, futures.get(i).join());
-            }
-            assertEquals(List.of(1, 128, 128, 128, 115), recorder.sizes,
-                    "the first key goes out at once, the rest in full batches in arrival order");
+                     .connections(1).observer(recorder).build()) {
+            FaultProxy.Link link = proxy.awaitLinks(1, Duration.ofSeconds(5)).get(0);
+            link.stall(); // no reply can come back until restored
+            CompletableFuture<String> first = loader.load("key:1");
+            await("the first MGET was handed to the connection").atMost(Duration.ofSeconds(5))
+                    .until(() -> recorder.sizes.size() == 1);
+            CompletableFuture<String> second = loader.load("key:2");
+            await("the second MGET was handed to the connection while the first is unanswered")
+                    .atMost(Duration.ofSeconds(5)).until(() -> recorder.sizes.size() == 2);
+            assertFalse(first.isDone(), "the first is still unanswered");
+            link.restore();
+            assertEquals("value:1", first.join());
+            assertEquals("value:2", second.join());
+            assertEquals(List.of(1, 1), recorder.sizes);
         }
     }
 
@@ -257,7 +316,7 @@ class BatchingLoaderIT {
             proxy.cut();
             ExecutionException e = assertThrows(ExecutionException.class, () -> inFlight.get(10, TimeUnit.SECONDS));
             assertInstanceOf(RedisConnectionException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("lost with a batch of 1 keys in flight"),
+            assertTrue(e.getCause().getMessage().contains("lost with 1 key(s) in flight"),
                     e.getCause().getMessage());
             proxy.restore();
             await("later loads succeed").atMost(Duration.ofSeconds(30)).ignoreExceptions()
@@ -330,13 +389,14 @@ class BatchingLoaderIT {
                      .connections(1).observer(recorder).build()) {
             DataConnection<String, String> connection = loader.connections().get(0);
             long generation = connection.generation();
-            proxy.delay(Duration.ofMillis(200));
-            CompletableFuture<String> first = loader.load("key:1"); // keeps the connection busy
+            CountDownLatch release = holdIoThread(loader, 0);
             CompletableFuture<String> good = loader.load("key:2");
             CompletableFuture<String> bad = loader.load("dec:bad");
             CompletableFuture<String> alsoGood = loader.load("key:3");
-            assertEquals("value:1", first.get(10, TimeUnit.SECONDS));
-            assertEquals(List.of(1, 3), recorder.sizes.subList(0, 2), "the three keys shared one MGET");
+            release.countDown();
+            await("the batch and its retries were sent").atMost(Duration.ofSeconds(10))
+                    .until(() -> recorder.sizes.size() >= 4);
+            assertEquals(List.of(3, 1, 1, 1), recorder.sizes, "one MGET of the three keys, then each alone");
             assertEquals("value:2", good.get(10, TimeUnit.SECONDS));
             assertEquals("value:3", alsoGood.get(10, TimeUnit.SECONDS));
             ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
@@ -386,16 +446,14 @@ class BatchingLoaderIT {
              BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
                      .connections(1).maxPendingKeys(10).commandTimeout(Duration.ofSeconds(5)).build()) {
             proxy.stall();
-            loader.load("key:0"); // in flight
-            for (int i = 1; i <= 10; i++) {
-                loader.load("key:" + i);
+            for (int i = 0; i < 10; i++) {
+                loader.load("key:" + i); // in flight, unanswered
             }
-            assertEquals(10, loader.pendingKeys());
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> loader.load("key:11").get(1, TimeUnit.SECONDS));
             assertInstanceOf(RejectedExecutionException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("10 keys are already waiting (maxPendingKeys)"),
-                    e.getCause().getMessage());
+            assertTrue(e.getCause().getMessage().contains("10 keys are already waiting or in flight"
+                    + " (maxPendingKeys)"), e.getCause().getMessage());
             assertThrows(RejectedExecutionException.class, () -> loader.getAll(List.of("key:12", "key:13")));
             CompletableFuture<String> joined = loader.load("key:5");
             proxy.restore();
