@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.time.Duration;
@@ -155,12 +156,24 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
      * Checked where a key goes to Redis (misses and writes), never on a hit: a key that fails it is never cached.
      */
     private void requireRoundTrip(K key) {
+        if (codec == StringCodec.UTF8 && !hasSurrogate((String) key)) {
+            return; // UTF-8 encodes every char but a surrogate to bytes that decode back to it
+        }
         K back = codec.decodeKey(codec.encodeKey(key));
         if (!idOf(key).equals(idOf(back))) {
             throw new IllegalArgumentException("key cannot be used: the codec encodes it to bytes that decode to a"
                     + " different key (a String with an unpaired surrogate such as \\uD800, which UTF-8 cannot"
                     + " encode?); Redis would store it under another name and its invalidations would never match");
         }
+    }
+
+    private static boolean hasSurrogate(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            if (Character.isSurrogate(key.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- writes (rule 6) --------------------------------------------------------------------------------------
