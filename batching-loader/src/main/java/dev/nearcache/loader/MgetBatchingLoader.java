@@ -320,6 +320,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         HookedConnection<K, V> connection;
         final ArrayDeque<Batch> inFlight = new ArrayDeque<>(); // guarded by lock
         int inFlightKeys; // guarded by lock
+        /** Its I/O thread is handing a reply to callers (and waking them): a write there would wait for that. */
+        volatile boolean answering;
         final Runnable write = () -> drain(this);
 
         Lane(int index) {
@@ -525,9 +527,10 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     /**
-     * The connection for the next write: an open one with the fewest keys in flight, ties taken in turn, so a
-     * connection that stopped answering gets no more keys; a closed one only when none is open, so its write waits
-     * in Lettuce's buffer for the reconnect (or fails at once with failFastWhenDisconnected) and times out.
+     * The connection for the next write: an open one whose I/O thread is not busy answering callers, with the fewest
+     * keys in flight, ties taken in turn, so a connection that stopped answering gets no more keys; a closed one only
+     * when none is open, so its write waits in Lettuce's buffer for the reconnect (or fails at once with
+     * failFastWhenDisconnected) and times out.
      */
     private Lane pickLaneLocked() {
         int count = lanes.size();
@@ -536,11 +539,18 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         Lane best = null;
         for (int i = 0; i < count; i++) {
             Lane lane = lanes.get((first + i) % count);
-            if (lane.isOpen() && (best == null || lane.inFlightKeys < best.inFlightKeys)) {
+            if (lane.isOpen() && (best == null || better(lane, best))) {
                 best = lane;
             }
         }
         return best != null ? best : lanes.get(first);
+    }
+
+    private static boolean better(MgetBatchingLoader<?, ?>.Lane lane, MgetBatchingLoader<?, ?>.Lane than) {
+        if (lane.answering != than.answering) {
+            return !lane.answering;
+        }
+        return lane.inFlightKeys < than.inFlightKeys;
     }
 
     /** Runs the connection's write on its I/O thread: keys that arrive until the thread gets to it join it. */
@@ -673,6 +683,15 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     private void complete(Batch batch, Mget mget, List<V> values, long[] ttls, Throwable failure) {
+        batch.lane.answering = true;
+        try {
+            answer(batch, mget, values, ttls, failure);
+        } finally {
+            batch.lane.answering = false;
+        }
+    }
+
+    private void answer(Batch batch, Mget mget, List<V> values, long[] ttls, Throwable failure) {
         if (failure == null && values.size() != mget.keys.size()) {
             failure = new RedisException("MGET of " + mget.keys.size() + " keys returned " + values.size()
                     + " values");
