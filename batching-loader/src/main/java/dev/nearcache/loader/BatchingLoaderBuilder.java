@@ -21,10 +21,12 @@ import java.util.Objects;
  */
 public final class BatchingLoaderBuilder<K, V> {
     /**
-     * Default number of data connections. Measured with {@code LoaderBenchmark --sweep} (README, loader
-     * benchmark; Redis 7.0 on loopback, 2 cores): one connection reached 0.45-0.63 M keys/s at 1,600 concurrent
-     * loads, because a batch waits for the whole round trip of the one before; two reached 1.0-1.3 M, since one
-     * batch is answered while the next is on its way; four gave no more (0.9-1.0 M) and only made batches smaller.
+     * Default number of data connections. Batches pipeline on a connection, so one connection no longer waits for
+     * a round trip between batches; the second is there for its I/O thread: a write goes to a connection whose I/O
+     * thread is not busy handing a reply to its callers. Measured on the near cache's uniform miss-heavy load (Redis
+     * 7.0 on loopback, 2 cores, 64 blocking callers): 77,000 reads/s while writes waited for the busy thread, 103,000
+     * to 110,000 with two connections sharing the work; at 16 callers one connection gave 77,000 to 90,000, two 82,000
+     * to 87,000 and four 70,000 to 85,000 over the same runs: within this machine's run-to-run noise.
      */
     public static final int DEFAULT_CONNECTIONS = 2;
     /**

@@ -44,6 +44,32 @@ final class BenchSupport {
         }
     }
 
+    /**
+     * Context switches of this JVM's threads so far (voluntary and not), from /proc; 0 where there is no /proc.
+     * Threads that ended are not counted: call it while the threads of interest run.
+     */
+    static long contextSwitches() {
+        long total = 0;
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
+                     java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path task : tasks) {
+                try {
+                    for (String line : java.nio.file.Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")
+                                || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            total += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return total;
+    }
+
     /** The cumulative distribution of Zipf({@code s}) over {@code n} ranks. */
     static double[] zipfCdf(int n, double s) {
         double[] cdf = new double[n];

@@ -35,10 +35,10 @@ public class HitPathBenchmark {
         nearCache = NearCache.builder().redisUri(redis.uri()).maximumSize(10_000).build();
         nearCache.set(key, "x".repeat(100));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (nearCache.stats().hits() == 0 && System.nanoTime() < deadline) {
+        while (nearCache.stats().size() == 0 && System.nanoTime() < deadline) {
             nearCache.get(key); // until tracking is confirmed and the key is cached
         }
-        if (nearCache.stats().hits() == 0) {
+        if (nearCache.stats().size() == 0) {
             throw new IllegalStateException("the key never became cached");
         }
         caffeine = Caffeine.newBuilder().maximumSize(10_000).build();
