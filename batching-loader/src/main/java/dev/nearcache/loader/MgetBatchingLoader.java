@@ -75,6 +75,12 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final List<Lane> lanes;
     /** The most batches one write takes; more queued keys go to the next write, which another connection may do. */
     static final int MAX_BATCHES_PER_WRITE = 4;
+    /**
+     * A connection whose I/O thread is answering at least this many keys is passed over for the next write if another
+     * is free: waking the other thread costs less than waiting for this many callers to be woken. Below it, the
+     * thread that is awake anyway writes next (a lone caller would otherwise wake the other thread on every read).
+     */
+    static final int BUSY_ANSWERING = 4;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Pending<K, V>> queue = new ArrayDeque<>();
@@ -320,8 +326,11 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         HookedConnection<K, V> connection;
         final ArrayDeque<Batch> inFlight = new ArrayDeque<>(); // guarded by lock
         int inFlightKeys; // guarded by lock
-        /** Its I/O thread is handing a reply to callers (and waking them): a write there would wait for that. */
-        volatile boolean answering;
+        /**
+         * The keys whose reply its I/O thread is handing to callers now (and waking them), 0 when it is not: a write
+         * there waits for that.
+         */
+        volatile int answering;
         final Runnable write = () -> drain(this);
 
         Lane(int index) {
@@ -547,8 +556,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     private static boolean better(MgetBatchingLoader<?, ?>.Lane lane, MgetBatchingLoader<?, ?>.Lane than) {
-        if (lane.answering != than.answering) {
-            return !lane.answering;
+        boolean busy = lane.answering >= BUSY_ANSWERING;
+        if (busy != than.answering >= BUSY_ANSWERING) {
+            return !busy;
         }
         return lane.inFlightKeys < than.inFlightKeys;
     }
@@ -683,11 +693,11 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     private void complete(Batch batch, Mget mget, List<V> values, long[] ttls, Throwable failure) {
-        batch.lane.answering = true;
+        batch.lane.answering = mget.items.size();
         try {
             answer(batch, mget, values, ttls, failure);
         } finally {
-            batch.lane.answering = false;
+            batch.lane.answering = 0;
         }
     }
 

@@ -17,6 +17,7 @@ import dev.nearcache.testkit.RedisExtension;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -341,7 +342,11 @@ class BatchingLoaderIT {
                 ExecutionException q = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
                 assertInstanceOf(RedisCommandTimeoutException.class, q.getCause());
             }
-            assertThrows(RedisCommandTimeoutException.class, () -> loader.get("key:60"));
+            // the timeout dropped the connection: a load now either meets the old socket as it closes (lost) or
+            // waits for a reconnect that the stall holds back (timeout); either way it fails, and in bounded time
+            RedisException later = assertThrows(RedisException.class, () -> loader.get("key:60"));
+            assertTrue(later instanceof RedisCommandTimeoutException || later instanceof RedisConnectionException,
+                    later.toString());
             proxy.restore();
             await("loads succeed after the stall").atMost(Duration.ofSeconds(10)).ignoreExceptions()
                     .until(() -> "value:61".equals(loader.get("key:61")));
