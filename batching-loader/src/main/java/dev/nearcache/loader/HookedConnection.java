@@ -31,11 +31,11 @@ final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> imp
 
     private final int index;
     private final Events<K, V> events;
-    private final HookedRedisClient.LaneEndpoint endpoint;
+    private final LaneEndpoint endpoint;
     private final AtomicLong generation = new AtomicLong();
 
     HookedConnection(int index, Events<K, V> events, RedisChannelWriter writer,
-                     HookedRedisClient.LaneEndpoint endpoint, RedisCodec<K, V> codec, Duration timeout,
+                     LaneEndpoint endpoint, RedisCodec<K, V> codec, Duration timeout,
                      Supplier<JsonParser> parser) {
         super(writer, endpoint, codec, timeout, parser);
         this.index = index;

@@ -1,6 +1,5 @@
 package dev.nearcache.loader;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -9,8 +8,6 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.protocol.PushHandler;
 import io.lettuce.core.resource.ClientResources;
-import io.netty.channel.Channel;
-import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 
 /** A {@link RedisClient} whose connections are {@link HookedConnection}s over {@link LaneEndpoint}s. */
@@ -49,21 +46,5 @@ final class HookedRedisClient extends RedisClient {
     @Override
     protected DefaultEndpoint createEndpoint() {
         return new LaneEndpoint(getOptions(), getResources());
-    }
-
-    /**
-     * Lettuce's endpoint, telling which I/O thread serves its channel: the loader runs its writes there, so that the
-     * keys which arrive while that thread is busy go out together in its next write (smart batching).
-     */
-    static final class LaneEndpoint extends DefaultEndpoint {
-        LaneEndpoint(ClientOptions options, ClientResources resources) {
-            super(options, resources);
-        }
-
-        /** The I/O thread of the current or last channel; null before the first connect. */
-        EventExecutor eventLoop() {
-            Channel current = channel;
-            return current == null ? null : current.eventLoop();
-        }
     }
 }

@@ -1,11 +1,10 @@
 package dev.nearcache.loader.spi;
 
-import dev.nearcache.loader.BatchingLoaderBuilder;
 import java.util.List;
 
 /**
  * Sees every MGET just before it is written and when its reply arrives (a batch is one MGET, or one per hash slot
- * with {@link BatchingLoaderBuilder#groupBySlot(boolean)}): the hooks a near cache needs to decide
+ * with the loader builder's {@code groupBySlot(true)}): the hooks a near cache needs to decide
  * whether the values it reads may be stored (a tracking epoch taken before the send, per-key tokens registered
  * before the send and checked at the reply).
  *
@@ -35,7 +34,7 @@ public interface BatchObserver<K, V, C> {
      * @param context the value {@link #beforeSend} returned
      * @param keys    the batch's keys, as passed to {@code beforeSend}
      * @param values  the values in key order, null for absent keys; null if the batch failed
-     * @param ttls    with {@link BatchingLoaderBuilder#readTtls(boolean)}, each key's {@code PTTL} in key order, read
+     * @param ttls    with the builder's {@code readTtls(true)}, each key's {@code PTTL} in key order, read
      *                right after the values on the same connection: the remaining time to live in milliseconds,
      *                {@code -1} for a key without one, {@code -2} for a key that no longer exists; null if TTLs are
      *                not read or the batch failed
