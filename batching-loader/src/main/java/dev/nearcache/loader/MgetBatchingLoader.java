@@ -51,13 +51,13 @@ import org.slf4j.LoggerFactory;
  * {@link Lane#inFlight}, the batches it has written and not yet seen answered (any number: they pipeline); and
  * {@link #scheduled}, the connection whose write is due.
  *
- * <p>Smart batching. Invariant: while the queue holds keys, one write is scheduled, on the I/O thread of the
- * connection with the fewest keys in flight ({@link #scheduleLocked}). That write ({@link #drain}) takes everything
- * queued by the time the thread gets to it, in MGETs of up to {@code maxBatchSize} keys, and the next key to arrive
- * schedules the next write. So a lone key goes out at once, and keys that arrive while the I/O thread is busy
- * (writing, reading replies) share its next write: batches grow with load, never by a timer or by waiting for a
- * reply. A key that waited longer than the command timeout fails when a write would take it, so no caller waits
- * much beyond two command timeouts.
+ * <p>Smart batching. Invariant: while the queue holds keys, one write is scheduled, on the I/O thread of one
+ * connection ({@link #scheduleLocked}, which picks it by {@link #pickLaneLocked}). That write ({@link #drain})
+ * takes everything queued by the time the thread gets to it, in MGETs of up to {@code maxBatchSize} keys, and the
+ * next key to arrive schedules the next write. So a lone key goes out at once, and keys that arrive while the I/O
+ * thread is busy (writing, reading replies) share its next write: batches grow with load, never by a timer or by
+ * waiting for a reply. A key that waited longer than the command timeout fails when a write would take it, so no
+ * caller waits much beyond two command timeouts.
  */
 final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConnection.Events<K, V> {
     private static final Logger log = LoggerFactory.getLogger(MgetBatchingLoader.class);
@@ -536,10 +536,10 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     /**
-     * The connection for the next write: an open one whose I/O thread is not busy answering callers, with the fewest
-     * keys in flight, ties taken in turn, so a connection that stopped answering gets no more keys; a closed one only
-     * when none is open, so its write waits in Lettuce's buffer for the reconnect (or fails at once with
-     * failFastWhenDisconnected) and times out.
+     * The connection for the next write: an open one whose I/O thread is not answering {@link #BUSY_ANSWERING} keys
+     * or more, with the fewest keys in flight, ties taken in turn, so a connection that stopped answering gets no
+     * more keys; a closed one only when none is open, so its write waits in Lettuce's buffer for the reconnect (or
+     * fails at once with failFastWhenDisconnected) and times out.
      */
     private Lane pickLaneLocked() {
         int count = lanes.size();

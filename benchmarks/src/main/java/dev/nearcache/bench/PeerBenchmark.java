@@ -488,8 +488,8 @@ public final class PeerBenchmark {
                 + " writes/s from another client. CPU µs/read: this JVM's process CPU (the load driver's own threads"
                 + " included) and redis-server's, over the measured seconds, per read.%n%n", redisVersion,
                 Runtime.getRuntime().availableProcessors()));
-        sb.append("| workload | system | reads/s | hit ratio | p50 µs | p99 µs | CPU µs/read client + Redis | keys/MGET"
-                + " | bytes/read | stale keys |\n");
+        sb.append("| workload | system | reads/s | hit ratio | p50 µs | p99 µs | CPU µs/read client + Redis"
+                + " | keys/MGET | bytes/read | stale keys |\n");
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
             boolean ceiling = r.system.startsWith("hand-written");
