@@ -532,7 +532,10 @@ class BatchingLoaderIT {
              BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
                      .connections(1).commandTimeout(Duration.ofSeconds(10)).listener(hook).build()) {
             assertEquals(List.of("activated 1"), events);
-            proxy.disconnect();
+            // a FIN, and a reconnect that hangs until restored: a reset or a refused reconnect would make Lettuce
+            // fail buffered commands at once with that error instead of replaying them
+            proxy.stallNewConnections();
+            proxy.cut();
             await("loss seen").atMost(Duration.ofSeconds(5)).until(() -> events.contains("deactivated 1"));
             CompletableFuture<String> buffered = loader.load("hook:marker"); // waits in Lettuce's buffer
             proxy.restore();
