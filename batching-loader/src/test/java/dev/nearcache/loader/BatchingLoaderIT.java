@@ -78,23 +78,6 @@ class BatchingLoaderIT {
         return BatchingLoader.builder().redisUri(redis.server().uri());
     }
 
-    /** Records the size of every batch. */
-    private static final class Recorder implements BatchObserver<String, String, Object> {
-        final List<Integer> sizes = new CopyOnWriteArrayList<>();
-        final CountDownLatch firstSend = new CountDownLatch(1);
-
-        @Override
-        public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
-            sizes.add(keys.size());
-            firstSend.countDown();
-            return null;
-        }
-
-        @Override
-        public void onReply(Object context, List<String> keys, List<String> values, long[] ttls, Throwable failure) {
-        }
-    }
-
     /**
      * Keeps connection {@code index}'s I/O thread busy until the returned latch is counted down: keys requested
      * meanwhile queue for that thread's next write (the loader's writes run there).
@@ -161,7 +144,7 @@ class BatchingLoaderIT {
 
     @Test
     void duplicateKeysInOneBatchAreSentOnceAndAnsweredForAll() throws Exception {
-        Recorder recorder = new Recorder();
+        BatchRecorder recorder = new BatchRecorder();
         try (BatchingLoader<String, String> loader = builder().connections(1).observer(recorder).build()) {
             CountDownLatch release = holdIoThread(loader, 0);
             List<CompletableFuture<String>> dupes = new ArrayList<>();
@@ -174,13 +157,13 @@ class BatchingLoaderIT {
             release.countDown();
             dupes.forEach(f -> assertTrue(f.join().startsWith("value:")));
             assertEquals(Map.of("key:1", "value:1", "key:2", "value:2"), all.join());
-            assertEquals(List.of(2), recorder.sizes, "one MGET of both keys for 103 requests");
+            assertEquals(List.of(2), recorder.sizes(), "one MGET of both keys for 103 requests");
         }
     }
 
     @Test
     void concurrentLoadsOfOneKeyShareOneRequest() {
-        Recorder recorder = new Recorder();
+        BatchRecorder recorder = new BatchRecorder();
         try (FaultProxy proxy = FaultProxy.to(redis.server());
              BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
                      .observer(recorder).build()) {
@@ -190,7 +173,7 @@ class BatchingLoaderIT {
                 futures.add(loader.load("key:5"));
             }
             futures.forEach(f -> assertEquals("value:5", f.join()));
-            assertEquals(List.of(1), recorder.sizes, "a single MGET of one key");
+            assertEquals(List.of(1), recorder.sizes(), "a single MGET of one key");
         }
     }
 
@@ -219,20 +202,9 @@ class BatchingLoaderIT {
 
     @Test
     void keysArrivingWhileTheIoThreadIsBusyShareItsNextWriteInFullBatches() throws Exception {
-        List<List<String>> batches = new CopyOnWriteArrayList<>();
-        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
-            @Override
-            public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
-                batches.add(List.copyOf(keys));
-                return null;
-            }
-
-            @Override
-            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
-                                Throwable failure) {
-            }
-        };
-        try (BatchingLoader<String, String> loader = builder().connections(1).maxBatchSize(128).observer(observer)
+        BatchRecorder recorder = new BatchRecorder();
+        List<List<String>> batches = recorder.batches;
+        try (BatchingLoader<String, String> loader = builder().connections(1).maxBatchSize(128).observer(recorder)
                 .build()) {
             assertEquals("value:0", loader.get("key:0"));
             assertEquals(List.of(List.of("key:0")), batches, "a lone key goes out at once, alone");
@@ -257,7 +229,7 @@ class BatchingLoaderIT {
 
     @Test
     void aConnectionWritesTheNextBatchWithoutWaitingForTheReplyOfThePrevious() {
-        Recorder recorder = new Recorder();
+        BatchRecorder recorder = new BatchRecorder();
         try (FaultProxy proxy = FaultProxy.to(redis.server());
              BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
                      .connections(1).observer(recorder).build()) {
@@ -265,15 +237,15 @@ class BatchingLoaderIT {
             link.stall(); // no reply can come back until restored
             CompletableFuture<String> first = loader.load("key:1");
             await("the first MGET was handed to the connection").atMost(Duration.ofSeconds(5))
-                    .until(() -> recorder.sizes.size() == 1);
+                    .until(() -> recorder.batches.size() == 1);
             CompletableFuture<String> second = loader.load("key:2");
             await("the second MGET was handed to the connection while the first is unanswered")
-                    .atMost(Duration.ofSeconds(5)).until(() -> recorder.sizes.size() == 2);
+                    .atMost(Duration.ofSeconds(5)).until(() -> recorder.batches.size() == 2);
             assertFalse(first.isDone(), "the first is still unanswered");
             link.restore();
             assertEquals("value:1", first.join());
             assertEquals("value:2", second.join());
-            assertEquals(List.of(1, 1), recorder.sizes);
+            assertEquals(List.of(1, 1), recorder.sizes());
         }
     }
 
@@ -305,7 +277,7 @@ class BatchingLoaderIT {
 
     @Test
     void aLinkCutMidBatchFailsThatBatchAndLaterLoadsSucceed() {
-        Recorder recorder = new Recorder();
+        BatchRecorder recorder = new BatchRecorder();
         try (FaultProxy proxy = FaultProxy.to(redis.server());
              BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
                      .connections(1).observer(recorder).build()) {
@@ -388,7 +360,7 @@ class BatchingLoaderIT {
                 return value;
             }
         };
-        Recorder recorder = new Recorder();
+        BatchRecorder recorder = new BatchRecorder();
         try (FaultProxy proxy = FaultProxy.to(redis.server());
              BatchingLoader<String, String> loader = BatchingLoader.builder().codec(picky).redisUri(proxy.uri())
                      .connections(1).observer(recorder).build()) {
@@ -400,8 +372,8 @@ class BatchingLoaderIT {
             CompletableFuture<String> alsoGood = loader.load("key:3");
             release.countDown();
             await("the batch and its retries were sent").atMost(Duration.ofSeconds(10))
-                    .until(() -> recorder.sizes.size() >= 4);
-            assertEquals(List.of(3, 1, 1, 1), recorder.sizes, "one MGET of the three keys, then each alone");
+                    .until(() -> recorder.batches.size() >= 4);
+            assertEquals(List.of(3, 1, 1, 1), recorder.sizes(), "one MGET of the three keys, then each alone");
             assertEquals("value:2", good.get(10, TimeUnit.SECONDS));
             assertEquals("value:3", alsoGood.get(10, TimeUnit.SECONDS));
             ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nearcache.loader.spi.BatchObserver;
-import dev.nearcache.loader.spi.DataConnection;
 import dev.nearcache.testkit.ClusterNode;
 import dev.nearcache.testkit.RedisCluster;
 import dev.nearcache.testkit.RedisExtension;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -52,27 +49,15 @@ class ClusterBatchingLoaderIT {
         for (String key : here) {
             node.server().orElseThrow().command(Duration.ofSeconds(2), "SET", key, "v-" + key);
         }
-        List<List<String>> mgets = new CopyOnWriteArrayList<>();
-        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
-            @Override
-            public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
-                mgets.add(List.copyOf(keys));
-                return null;
-            }
-
-            @Override
-            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
-                                Throwable failure) {
-            }
-        };
+        BatchRecorder recorder = new BatchRecorder();
         try (BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(node.uri()).connections(1)
-                .groupBySlot(true).observer(observer).build()) {
+                .groupBySlot(true).observer(recorder).build()) {
             Map<String, String> expected = new LinkedHashMap<>();
             for (String key : here) {
                 expected.put(key, "v-" + key);
             }
             assertEquals(expected, loader.getAll(here));
-            for (List<String> mget : mgets) {
+            for (List<String> mget : recorder.batches) {
                 Set<Integer> slots = new HashSet<>();
                 mget.forEach(k -> slots.add(SlotHash.getSlot(k)));
                 assertEquals(1, slots.size(), "one slot per MGET: " + mget);
