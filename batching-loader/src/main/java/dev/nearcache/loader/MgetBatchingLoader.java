@@ -592,8 +592,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 return; // taken over by another connection's write (see below), or the loader closed
             }
             scheduled = null;
-            Lane better = pickLaneLocked();
-            if (!lane.isOpen() && better.isOpen()) {
+            Lane better = lane.isOpen() ? lane : pickLaneLocked();
+            if (better != lane && better.isOpen()) {
                 scheduled = better; // the connection was lost meanwhile: another one writes
                 next = better;
             } else {
