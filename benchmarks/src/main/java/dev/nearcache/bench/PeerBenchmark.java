@@ -574,25 +574,25 @@ public final class PeerBenchmark {
                 .getProcessCpuTime();
     }
 
-    /** CPU time of the redis-server process so far, user and system, from INFO. */
+    /** CPU time of the redis-server process so far, user and system, in seconds. */
     private static double redisCpuSeconds(StatefulRedisConnection<String, String> direct) {
-        double total = 0;
-        for (String line : direct.sync().info("cpu").split("\r?\n")) {
-            if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
-                total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        return total;
+        return infoSum(direct, "cpu", "used_cpu_sys", "used_cpu_user");
     }
 
+    /** Keyspace lookups by Redis so far, hits and misses. */
     private static long keyspaceLookups(StatefulRedisConnection<String, String> direct) {
-        long total = 0;
-        for (String line : direct.sync().info("stats").split("\r?\n")) {
-            if (line.startsWith("keyspace_hits:") || line.startsWith("keyspace_misses:")) {
-                total += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+        return (long) infoSum(direct, "stats", "keyspace_hits", "keyspace_misses");
+    }
+
+    /** The sum of the named numeric fields of one INFO section. */
+    private static double infoSum(StatefulRedisConnection<String, String> direct, String section, String... fields) {
+        double total = 0;
+        for (String line : direct.sync().info(section).split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && List.of(fields).contains(line.substring(0, colon))) {
+                total += Double.parseDouble(line.substring(colon + 1).trim());
             }
         }
         return total;
     }
-
 }
