@@ -45,9 +45,16 @@ final class DemoServer implements AutoCloseable {
     DemoServer(DemoConfig config, Map<String, String> env) throws IOException {
         this.name = config.instanceName();
         this.catalog = new ProductCatalog(config.catalogDelay());
-        this.cache = NearCache.builder().environment(env).build();
-        new NearCacheMetrics(cache, "products").bindTo(registry);
+        // the port first: when it is taken, nothing else has been opened yet
         this.http = HttpServer.create(new InetSocketAddress(config.port()), 128);
+        try {
+            this.cache = NearCache.builder().environment(env).build();
+        } catch (RuntimeException e) {
+            http.stop(0);
+            executor.shutdownNow();
+            throw e;
+        }
+        new NearCacheMetrics(cache, "products").bindTo(registry);
         http.setExecutor(executor);
         http.createContext("/products/", this::products);
         http.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4",

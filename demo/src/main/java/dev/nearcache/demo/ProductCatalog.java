@@ -27,6 +27,10 @@ final class ProductCatalog {
         return "{\"id\":" + n + ",\"name\":\"Product " + n + "\",\"price\":" + (n % 100 + 0.99) + "}";
     }
 
+    Duration delay() {
+        return delay;
+    }
+
     long lookups() {
         return lookups.get();
     }
