@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 final class EnvironmentConfig {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(b|kb|k|mb|m|gb|g)?");
+    /** Kubernetes' service link for a Service named redis: {@code REDIS_PORT=tcp://10.0.0.1:6379}. */
+    private static final Pattern SERVICE_LINK = Pattern.compile("tcp://[^/:\\s]+:(\\d{1,5})");
 
     private EnvironmentConfig() {
     }
@@ -39,7 +41,7 @@ final class EnvironmentConfig {
         } else {
             for (String part : new String[] {"REDIS_PORT", "REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_DB",
                     "REDIS_TLS"}) {
-                if (value(env, part) != null) {
+                if (value(env, part) != null && !(part.equals("REDIS_PORT") && serviceLink(value(env, part)))) {
                     throw new NearCacheConfigurationException(part + " is set but REDIS_HOST is not: set REDIS_HOST"
                             + " (or REDIS_URL=redis://host:port)");
                 }
@@ -170,7 +172,7 @@ final class EnvironmentConfig {
         RedisURI.Builder b = RedisURI.builder(uri);
         for (String part : new String[] {"REDIS_PORT", "REDIS_DB"}) {
             String v = value(env, part);
-            if (v != null && !(part.equals("REDIS_PORT") && v.startsWith("tcp://"))) {
+            if (v != null && !(part.equals("REDIS_PORT") && serviceLink(v))) {
                 throw new NearCacheConfigurationException(part + " is set next to REDIS_URL: give the "
                         + (part.equals("REDIS_PORT") ? "port" : "database") + " in REDIS_URL");
             }
@@ -203,7 +205,7 @@ final class EnvironmentConfig {
             throw new NearCacheConfigurationException("REDIS_DB is set with REDIS_CLUSTER_NODES, but a Redis Cluster"
                     + " has only database 0");
         }
-        if (value(env, "REDIS_PORT") != null) {
+        if (value(env, "REDIS_PORT") != null && !serviceLink(value(env, "REDIS_PORT"))) {
             throw new NearCacheConfigurationException("REDIS_PORT is set with REDIS_CLUSTER_NODES: give each node's"
                     + " port in REDIS_CLUSTER_NODES (host:port)");
         }
@@ -271,7 +273,9 @@ final class EnvironmentConfig {
         RedisURI.Builder uri = RedisURI.builder().withHost(host);
         String port = value(env, "REDIS_PORT");
         if (port != null) {
-            long p = longValue("REDIS_PORT", port, "a port number between 1 and 65535");
+            Matcher link = SERVICE_LINK.matcher(port);
+            long p = link.matches() ? Long.parseLong(link.group(1))
+                    : longValue("REDIS_PORT", port, "a port number between 1 and 65535 (or tcp://host:port)");
             if (p < 1 || p > 65535) {
                 throw new NearCacheConfigurationException("REDIS_PORT must be a port number between 1 and 65535, got "
                         + p);
@@ -288,6 +292,15 @@ final class EnvironmentConfig {
             uri.withDatabase((int) d);
         }
         return uri.build();
+    }
+
+    /**
+     * Whether a REDIS_PORT is the service link Kubernetes injects into every pod for a Service named {@code redis}
+     * ({@code tcp://10.0.0.1:6379}): next to REDIS_HOST its port is used, elsewhere it is not the user's and is
+     * left alone.
+     */
+    private static boolean serviceLink(String port) {
+        return SERVICE_LINK.matcher(port).matches();
     }
 
     private static String value(Map<String, String> env, String name) {

@@ -165,16 +165,22 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
-     * The codec of keys and values: Lettuce's {@code StringCodec.UTF8} (the default), {@code ByteArrayCodec}, or
-     * any {@link RedisCodec}, e.g. {@code RedisCodec.of(StringCodec.UTF8, new JsonCodec<>(...))}. Returns a
-     * builder of the codec's types with the settings made so far.
+     * The codec of keys and values: Lettuce's {@code StringCodec.UTF8} (the default), {@code ByteArrayCodec},
+     * {@link JsonCodec} (UTF-8 string keys, JSON values: {@code .codec(new JsonCodec<>(mapper, Product.class))}), or
+     * any other {@link RedisCodec}; {@code RedisCodec.of(keyCodec, valueCodec)} pairs a key codec with a value
+     * codec of another type. Returns a builder of the codec's types with the settings made so far.
      */
     public <K1, V1> NearCacheBuilder<K1, V1> codec(RedisCodec<K1, V1> codec) {
         Objects.requireNonNull(codec, "codec must not be null");
         return new NearCacheBuilder<>(this, codec);
     }
 
-    /** At most this many entries are kept locally (default 10,000 unless a maximum weight is set). */
+    /**
+     * At most this many entries are kept locally (default 10,000 unless a maximum weight is set).
+     *
+     * @throws NearCacheConfigurationException if negative, or if {@link #maximumWeight} was set: the cache is bounded
+     *     by a count of entries or by their bytes, not both
+     */
     public NearCacheBuilder<K, V> maximumSize(long entries) {
         if (entries < 0) {
             throw new NearCacheConfigurationException("maximumSize must not be negative, got " + entries);
@@ -186,7 +192,11 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
-    /** At most this many bytes (encoded keys plus values) are kept locally, instead of a count of entries. */
+    /**
+     * At most this many bytes (encoded keys plus values) are kept locally, instead of a count of entries.
+     *
+     * @throws NearCacheConfigurationException if negative, or if {@link #maximumSize} was set: one bound or the other
+     */
     public NearCacheBuilder<K, V> maximumWeight(long bytes) {
         if (bytes < 0) {
             throw new NearCacheConfigurationException("maximumWeight must not be negative, got " + bytes);

@@ -46,6 +46,20 @@ class EnvironmentConfigTest {
     }
 
     @Test
+    void kubernetesServiceLinkInRedisPortIsAcceptedNextToRedisHost() {
+        // a Service named "redis" makes Kubernetes inject REDIS_PORT=tcp://<cluster ip>:<port> into every pod
+        RedisURI uri = apply(Map.of("REDIS_HOST", "redis.prod.svc", "REDIS_PORT", "tcp://10.0.0.1:6390"))
+                .redisUris.get(0);
+        assertEquals("redis.prod.svc", uri.getHost(), "REDIS_HOST names the server");
+        assertEquals(6390, uri.getPort(), "the link's port is the Service's");
+        // alone, or next to cluster nodes, it is Kubernetes', not the user's: not an error
+        assertEquals(7000, apply(Map.of("REDIS_CLUSTER_NODES", "h:7000", "REDIS_PORT", "tcp://10.0.0.1:6379"))
+                .redisUris.get(0).getPort());
+        assertEquals("REDIS_PORT must be a port number between 1 and 65535 (or tcp://host:port), got 'tcp://x'",
+                failure(Map.of("REDIS_HOST", "h", "REDIS_PORT", "tcp://x")));
+    }
+
+    @Test
     void cacheSettingsAreRead() {
         NearCacheBuilder<String, String> b = apply(Map.ofEntries(Map.entry("REDIS_URL", "redis://localhost"),
                 Map.entry("NEARCACHE_MAXIMUM_WEIGHT", "64mb"), Map.entry("NEARCACHE_LOCAL_TTL", "5m"),
