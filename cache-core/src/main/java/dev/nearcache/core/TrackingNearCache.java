@@ -2,6 +2,7 @@ package dev.nearcache.core;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -63,7 +64,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": "
-                    + e.getMessage(), e);
+                    + ConnectFailures.describe(e, endpoint,
+                    settings.redisUris().stream().anyMatch(RedisURI::isSsl)), e);
         }
         log.info("near cache connected to {}: {} data connections per node, invalidations {}", endpoint,
                 settings.connections(), routing.invalidationsReady() ? "ready" : "pending");

@@ -80,10 +80,16 @@ class TlsIT {
 
     @Test
     void anUntrustedOrWrongCaOrAnUnnamedHostFailsTheBuild() {
-        assertTrue(fails(tls("localhost", tlsPort)).contains("could not connect"), "the JVM does not trust our CA");
-        fails(tls("localhost", tlsPort).tlsCaFile(certs.otherCa()));
+        // each failure names its root cause in the top-level message
+        String untrusted = fails(tls("localhost", tlsPort));
+        assertTrue(untrusted.contains("TLS handshake failed: the server's certificate is not signed by a trusted CA"),
+                "the JVM does not trust our CA: " + untrusted);
+        String wrongCa = fails(tls("localhost", tlsPort).tlsCaFile(certs.otherCa()));
+        assertTrue(wrongCa.contains("not signed by a trusted CA"), wrongCa);
         // the certificate names localhost, not 127.0.0.1
-        fails(tls("127.0.0.1", tlsPort).tlsCaFile(certs.ca()));
+        String unnamed = fails(tls("127.0.0.1", tlsPort).tlsCaFile(certs.ca()));
+        assertTrue(unnamed.contains("TLS handshake failed: the server's certificate does not name this host"),
+                unnamed);
         // unless peer verification is turned off, explicitly (and logged as a warning)
         try (NearCache<String, String> cache = tls("127.0.0.1", tlsPort).tlsVerifyPeer(false).build()) {
             Harness.cachedForSure(cache, "unverified", null);
@@ -102,7 +108,9 @@ class TlsIT {
 
     @Test
     void mutualTlsNeedsTheClientCertificate() {
-        fails(tls("localhost", mutualPort).tlsCaFile(certs.ca()));
+        String noCertificate = fails(tls("localhost", mutualPort).tlsCaFile(certs.ca()));
+        assertTrue(noCertificate.contains("could not connect the near cache to Redis at localhost:" + mutualPort + ": "),
+                noCertificate);
         try (NearCache<String, String> cache = tls("localhost", mutualPort).tlsCaFile(certs.ca())
                 .tlsClientCertificate(certs.clientCert(), certs.clientKey()).build()) {
             Harness.cachedForSure(cache, "m", null);

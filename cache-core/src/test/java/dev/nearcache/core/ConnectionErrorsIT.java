@@ -1,0 +1,71 @@
+package dev.nearcache.core;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nearcache.testkit.RedisExtension;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A cache that cannot connect says why in its own message, not only deep in the cause chain: an unknown host, a
+ * refused connection, a server that does not speak TLS, a wrong password. (TLS certificate failures: {@link TlsIT}.)
+ */
+class ConnectionErrorsIT {
+    private static final String SECRET = "pw-marker-93b1";
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone();
+
+    private static String failure(String uri) {
+        NearCacheException e = assertThrows(NearCacheException.class, () -> NearCache.builder().redisUri(uri)
+                .commandTimeout(Duration.ofMillis(500)).build().close());
+        assertFalse(e.getMessage().contains(SECRET), "no password in: " + e.getMessage());
+        return e.getMessage();
+    }
+
+    private static void assertContains(String message, String... parts) {
+        for (String part : parts) {
+            assertTrue(message.contains(part), "'" + part + "' missing from: " + message);
+        }
+    }
+
+    @Test
+    void anUnknownHostIsNamed() {
+        assertContains(failure("redis://nohost.invalid:6379"), "nohost.invalid:6379", "unknown host 'nohost.invalid'");
+    }
+
+    @Test
+    void aRefusedConnectionIsNamed() throws IOException {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        assertContains(failure("redis://127.0.0.1:" + port), "connection refused", "nothing listens on 127.0.0.1:"
+                + port);
+    }
+
+    @Test
+    void tlsToAPlainPortIsNamed() {
+        // Redis does not answer a TLS ClientHello on its plain port: the handshake times out
+        assertContains(failure("rediss://127.0.0.1:" + redis.server().port()), "no answer from",
+                "never answers the TLS handshake");
+    }
+
+    @Test
+    void aWrongPasswordIsNamed() {
+        redis.server().command(Duration.ofSeconds(5), "ACL", "SETUSER", "app", "on", ">right", "~*", "+@all");
+        try {
+            assertContains(failure("redis://app:" + SECRET + "@127.0.0.1:" + redis.server().port()),
+                    "authentication failed", "WRONGPASS");
+            assertContains(failure("redis://nobody:" + SECRET + "@127.0.0.1:" + redis.server().port()),
+                    "authentication failed");
+        } finally {
+            redis.server().command(Duration.ofSeconds(5), "ACL", "DELUSER", "app");
+        }
+    }
+}
