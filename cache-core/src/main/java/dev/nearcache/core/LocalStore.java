@@ -265,9 +265,16 @@ final class LocalStore<K, V> {
 
     /** Rule 3: flush everything. The epoch moves first, so no store in flight survives (see {@link #store}). */
     void flush(FlushReason reason) {
+        flush(reason, true);
+    }
+
+    /** Rule 3 as {@link #flush(FlushReason)}, counted in {@code flushes} only when {@code counted}. */
+    void flush(FlushReason reason, boolean counted) {
         guard.flush();
         cache.invalidateAll();
-        flushes.get(reason).increment();
+        if (counted) {
+            flushes.get(reason).increment();
+        }
         log.debug("near cache flushed: {}", reason.tag());
     }
 

@@ -18,7 +18,8 @@ import java.util.function.ToLongFunction;
  * <ul>
  *   <li>{@code nearcache.gets} (counter, {@code result=hit|miss})</li>
  *   <li>{@code nearcache.loads} (counter: keys read from Redis, {@code result=success|failure})</li>
- *   <li>{@code nearcache.batch.size} (distribution: keys per MGET) and {@code nearcache.batch.latency} (timer)</li>
+ *   <li>{@code nearcache.batch.size} (distribution: keys per MGET) and {@code nearcache.batch.latency} (timer), with
+ *       percentile histograms unless {@link #percentileHistograms(boolean) turned off}</li>
  *   <li>{@code nearcache.invalidations} (counter: keys Redis reported changed)</li>
  *   <li>{@code nearcache.flushes} (counter, {@code reason=...})</li>
  *   <li>{@code nearcache.reconnects} (counter: invalidation connection re-established)</li>
@@ -33,6 +34,7 @@ import java.util.function.ToLongFunction;
 public final class NearCacheMetrics implements MeterBinder {
     private final TrackingNearCache<?, ?> cache;
     private final Tags tags;
+    private final boolean percentileHistograms;
 
     /**
      * @param cache a cache built by {@link NearCacheBuilder}
@@ -46,6 +48,22 @@ public final class NearCacheMetrics implements MeterBinder {
         }
         this.cache = (TrackingNearCache<?, ?>) cache;
         this.tags = Tags.of(Tag.of("cache", name));
+        this.percentileHistograms = true;
+    }
+
+    private NearCacheMetrics(NearCacheMetrics from, boolean percentileHistograms) {
+        this.cache = from.cache;
+        this.tags = from.tags;
+        this.percentileHistograms = percentileHistograms;
+    }
+
+    /**
+     * Whether {@code nearcache.batch.size} and {@code nearcache.batch.latency} publish percentile histograms (their
+     * buckets, for quantiles over many instances in Prometheus or Atlas): on by default; off leaves count, total
+     * and max, a few series per cache instead of some hundred. Returns a binder with that choice.
+     */
+    public NearCacheMetrics percentileHistograms(boolean publish) {
+        return new NearCacheMetrics(this, publish);
     }
 
     @Override
@@ -71,10 +89,10 @@ public final class NearCacheMetrics implements MeterBinder {
         Gauge.builder("nearcache.invalidation.healthy", cache, c -> c.invalidationsReady() ? 1 : 0)
                 .description("1 while invalidations are received, else 0").tags(tags).register(registry);
         DistributionSummary batchSize = DistributionSummary.builder("nearcache.batch.size")
-                .description("keys per MGET").baseUnit("keys").tags(tags).publishPercentileHistogram()
-                .register(registry);
+                .description("keys per MGET").baseUnit("keys").tags(tags)
+                .publishPercentileHistogram(percentileHistograms).register(registry);
         Timer latency = Timer.builder("nearcache.batch.latency").description("time from sending an MGET to its reply")
-                .tags(tags).publishPercentileHistogram().register(registry);
+                .tags(tags).publishPercentileHistogram(percentileHistograms).register(registry);
         cache.store().addRecorder((keys, nanos, failed) -> {
             batchSize.record(keys);
             latency.record(nanos, TimeUnit.NANOSECONDS);

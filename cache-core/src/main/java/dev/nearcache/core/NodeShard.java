@@ -317,12 +317,15 @@ final class NodeShard<K, V> implements AutoCloseable {
         /** Rule 3: a change of the redirect id; then tracking is enabled again on every data connection. */
         @Override
         public void ready(long clientId) {
-            if (readies.incrementAndGet() > 1) {
+            boolean first = readies.incrementAndGet() == 1;
+            if (!first) {
                 log.info("near cache invalidations from {} are back; tracking is registered again", endpoint);
                 store.invalidationsBack();
             }
             tracking.redirectTo(clientId);
-            store.flush(FlushReason.REDIRECT_CHANGED);
+            // the first registration has no earlier redirect to leave: its flush (an epoch step for reads sent
+            // before it) is counted only if it empties something, as when a cluster gains a master
+            store.flush(FlushReason.REDIRECT_CHANGED, !first || store.size() > 0);
             for (DataConnection<K, V> connection : loader.connections()) {
                 if (connection.isOpen()) {
                     enableTracking(connection);

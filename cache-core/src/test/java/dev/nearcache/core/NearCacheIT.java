@@ -256,14 +256,36 @@ class NearCacheIT {
             assertEquals(1.0, registry.get("nearcache.invalidation.healthy").gauge().value());
             assertTrue(registry.get("nearcache.batch.size").summary().count() > 0);
             assertTrue(registry.get("nearcache.batch.latency").timer().count() > 0);
-            assertTrue(registry.get("nearcache.flushes").tag("reason", "redirect-changed").functionCounter().count()
-                    >= 1);
+            // a fresh cache has flushed nothing: the start-up registration is not a flush
+            assertEquals(0.0, registry.get("nearcache.flushes").tag("reason", "redirect-changed").functionCounter()
+                    .count());
+            assertEquals(0, stats.flushCount(), stats.toString());
+            assertEquals(Map.of("nearcache.batch.size", true, "nearcache.batch.latency", true),
+                    histograms(cache, new NearCacheMetrics(cache, "products")), "percentile histograms by default");
+            assertEquals(Map.of("nearcache.batch.size", false, "nearcache.batch.latency", false),
+                    histograms(cache, new NearCacheMetrics(cache, "products").percentileHistograms(false)));
             for (Meter meter : registry.getMeters()) {
                 assertFalse(meter.getId().toString().contains("hunter2"), meter.getId().toString());
             }
             assertFalse(cache.toString().contains("hunter2"), cache.toString());
             assertFalse(stats.toString().contains("hunter2"));
         }
+    }
+
+    /** Which of the metrics' distributions ask their registry for a percentile histogram. */
+    private static Map<String, Boolean> histograms(NearCache<String, String> cache, NearCacheMetrics metrics) {
+        Map<String, Boolean> asked = new java.util.TreeMap<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        registry.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(
+                    Meter.Id id, io.micrometer.core.instrument.distribution.DistributionStatisticConfig config) {
+                asked.put(id.getName(), Boolean.TRUE.equals(config.isPercentileHistogram()));
+                return config;
+            }
+        });
+        metrics.bindTo(registry);
+        return asked;
     }
 
     @Test
