@@ -72,13 +72,26 @@ public interface NearCache<K, V> extends AutoCloseable {
      * another type; the caller still gets what the loader computed. A null from the loader is returned and not
      * written. An exception from the loader reaches every
      * caller waiting for that key.
+     *
+     * <p>The value filled in is not kept locally: the next read of the key is one more miss, which reads it back
+     * from Redis (tracked) and keeps it. Only a tracked read may be kept: a value this cache wrote itself carries no
+     * promise from Redis to report the next write of another client (see {@link #set(Object, Object)}).
      */
     V get(K key, Function<? super K, ? extends V> loader);
 
-    /** Writes {@code value} to Redis; this cache's next read of {@code key} sees it. */
+    /**
+     * Writes {@code value} to Redis; this cache's next read of {@code key} sees it.
+     *
+     * <p>The local entry is dropped, not replaced: the next read of {@code key} misses once and reads it back from
+     * Redis. Keeping the written value would be unsafe: Redis reports a key's next write only to clients that read
+     * it, and a write of another client right after this one would never be reported.
+     */
     void set(K key, V value);
 
-    /** Writes {@code value} to Redis with a time to live; this cache's next read of {@code key} sees it. */
+    /**
+     * Writes {@code value} to Redis with a time to live; this cache's next read of {@code key} sees it (after one
+     * miss, as {@link #set(Object, Object)}).
+     */
     void set(K key, V value, Duration ttl);
 
     /** Deletes {@code key} from Redis; this cache's next read of it sees it gone. */

@@ -9,7 +9,10 @@ public enum RedisSource {
     EXTERNAL,
     /** A {@code redis-server} binary: {@code REDIS_SERVER_BINARY}, or the first one on the {@code PATH}. */
     BINARY,
-    /** The binary bundled in the {@code com.github.codemonstur:embedded-redis} jar (Redis 6.2 on Linux and macOS). */
+    /**
+     * The binary bundled in the {@code com.github.codemonstur:embedded-redis} jar, Linux and macOS: its file is named
+     * {@code redis-server-6.2.6-...}, and the server reports itself as Redis 6.2.11.
+     */
     EMBEDDED,
     /** A {@code redis} container through Testcontainers, when a Docker engine answers. */
     CONTAINER
