@@ -326,6 +326,7 @@ public final class PeerBenchmark {
 
     // ---- runs -------------------------------------------------------------------------------------------------
 
+    @SuppressWarnings("try") // the profiler only has to run while the measured seconds pass
     private static Result run(Workload w, String system, Reader reader, StatefulRedisConnection<String, String> direct,
                               double[] zipf, int seconds, int warmup, boolean checkStale) throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);

@@ -125,6 +125,7 @@ final class NodeShard<K, V> implements AutoCloseable {
      * the key, not the command, and Redis checks commands first). Also waits, within the connect timeout, until
      * every data connection has confirmed tracking.
      */
+    @SuppressWarnings("unchecked") // a one-key K[] for the varargs mget and eval: a probe of K's codec, never kept
     private void verifyPermissions(NearCacheSettings<K, V> settings) {
         K probe = settings.codec().decodeKey(StandardCharsets.UTF_8.encode("nearcache:permission-probe"));
         var commands = loader.connections().get(0).commands().async();

@@ -123,6 +123,7 @@ class InvalidationListenerIT {
 
     @ParameterizedTest
     @EnumSource(ProtocolVersion.class)
+    @SuppressWarnings("try") // the broadcast connection only has to be open: its tracking sends the invalidations
     void singleKeyAndBroadcastMultiKeyInvalidationsArriveComplete(ProtocolVersion protocol) {
         Recorder recorder = new Recorder();
         RedisClient dataClient = RedisClient.create(redis.server().uri());

@@ -22,7 +22,8 @@ final class ContainerRedisServer implements RedisServer {
     private final String version;
     private boolean running;
 
-    @SuppressWarnings("resource") // closed in close()
+    // closed in close(); FixedHostPortGenericContainer is deprecated, but a server must keep its port across restarts
+    @SuppressWarnings({"resource", "deprecation"})
     ContainerRedisServer(String image) {
         this.port = Ports.free(false);
         this.container = new FixedHostPortGenericContainer<>(image)
