@@ -6,7 +6,9 @@ import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.json.JsonParser;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -31,11 +33,13 @@ final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> imp
 
     private final int index;
     private final Events<K, V> events;
-    private final LaneEndpoint endpoint;
+    private final DefaultEndpoint endpoint;
     private final AtomicLong generation = new AtomicLong();
+    /** The I/O thread of the current or last channel, seen from {@link #activated()}, which runs on it. */
+    private volatile EventExecutor eventLoop;
 
     HookedConnection(int index, Events<K, V> events, RedisChannelWriter writer,
-                     LaneEndpoint endpoint, RedisCodec<K, V> codec, Duration timeout,
+                     DefaultEndpoint endpoint, RedisCodec<K, V> codec, Duration timeout,
                      Supplier<JsonParser> parser) {
         super(writer, endpoint, codec, timeout, parser);
         this.index = index;
@@ -45,11 +49,20 @@ final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> imp
 
     /** The I/O thread its writes run on (null before the first connect). */
     EventExecutor eventLoop() {
-        return endpoint.eventLoop();
+        return eventLoop;
     }
 
+    /**
+     * Lettuce calls this from {@code DefaultEndpoint.notifyChannelActive}, on the new channel's I/O thread: that is
+     * where the loader runs this connection's writes (smart batching). Read from Netty's thread-to-executor map, so
+     * it needs no hook into how Lettuce builds its endpoint (which Lettuce 6 does not offer).
+     */
     @Override
     public void activated() {
+        EventExecutor current = ThreadExecutorMap.currentExecutor();
+        if (current != null) {
+            eventLoop = current;
+        }
         super.activated();
         generation.incrementAndGet();
         events.activated(this);

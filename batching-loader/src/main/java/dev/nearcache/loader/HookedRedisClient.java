@@ -10,7 +10,10 @@ import io.lettuce.core.protocol.PushHandler;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 
-/** A {@link RedisClient} whose connections are {@link HookedConnection}s over {@link LaneEndpoint}s. */
+/**
+ * A {@link RedisClient} whose data connections are {@link HookedConnection}s. Overrides only
+ * {@code newStatefulRedisConnection}, which Lettuce 6.x and 7.x both offer.
+ */
 final class HookedRedisClient extends RedisClient {
     private int nextIndex;
     private HookedConnection.Events<?, ?> nextEvents;
@@ -40,11 +43,6 @@ final class HookedRedisClient extends RedisClient {
             return super.newStatefulRedisConnection(writer, pushHandler, codec, timeout);
         }
         return new HookedConnection<>(nextIndex, (HookedConnection.Events<K, V>) nextEvents, writer,
-                (LaneEndpoint) pushHandler, codec, timeout, getOptions().getJsonParser());
-    }
-
-    @Override
-    protected DefaultEndpoint createEndpoint() {
-        return new LaneEndpoint(getOptions(), getResources());
+                (DefaultEndpoint) pushHandler, codec, timeout, getOptions().getJsonParser());
     }
 }

@@ -33,7 +33,7 @@ final class EnvironmentConfig {
                         : "REDIS_HOST") + " are both set: set REDIS_CLUSTER_NODES for a Redis Cluster, or the other"
                         + " for one server");
             }
-            set("REDIS_CLUSTER_NODES", () -> builder.clusterNodes(clusterNodes(env, clusterNodes)).cluster(true));
+            set("REDIS_CLUSTER_NODES", () -> builder.redisUris(clusterNodes(env, clusterNodes)).cluster(true));
         } else if (url != null) {
             set("REDIS_URL", () -> builder.redisUri(withParts(env, RedisUris.parse("REDIS_URL", url))));
         } else if (value(env, "REDIS_HOST") != null) {

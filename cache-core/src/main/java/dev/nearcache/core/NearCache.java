@@ -80,6 +80,14 @@ public interface NearCache<K, V> extends AutoCloseable {
     V get(K key, Function<? super K, ? extends V> loader);
 
     /**
+     * Read-through as {@link #get(Object, Function)}, writing the computed value with this time to live instead of
+     * the builder's read-through TTL.
+     *
+     * @throws IllegalArgumentException if {@code ttl} is shorter than 1 ms
+     */
+    V get(K key, Function<? super K, ? extends V> loader, Duration ttl);
+
+    /**
      * Writes {@code value} to Redis; this cache's next read of {@code key} sees it.
      *
      * <p>The local entry is dropped, not replaced: the next read of {@code key} misses once and reads it back from
@@ -96,6 +104,15 @@ public interface NearCache<K, V> extends AutoCloseable {
 
     /** Deletes {@code key} from Redis; this cache's next read of it sees it gone. */
     void delete(K key);
+
+    /**
+     * Deletes every key that matches the glob-style {@code pattern} ({@code SCAN ... MATCH}, then {@code DEL} of each
+     * page of up to 1,000 keys; over a cluster, on every master) and drops them locally; returns how many Redis
+     * deleted. Not atomic: a key written while the scan runs may stay. Costs a full scan of the keyspace.
+     *
+     * @throws NearCacheException if Redis cannot be reached; some keys may have been deleted
+     */
+    long deleteMatching(String pattern);
 
     /** Counters and gauges, without Micrometer (see {@link NearCacheMetrics} for Micrometer). */
     NearCacheStats stats();

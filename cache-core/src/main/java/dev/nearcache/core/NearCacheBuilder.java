@@ -5,6 +5,7 @@ import dev.nearcache.loader.BatchingLoaderBuilder;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
+import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +71,7 @@ public final class NearCacheBuilder<K, V> {
     Duration heartbeatTimeout;
     Duration reconnectDebounce = InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
     Duration readThroughTtl;
+    ClientResources clientResources;
 
     NearCacheBuilder(RedisCodec<K, V> codec) {
         this.codec = codec;
@@ -98,6 +100,7 @@ public final class NearCacheBuilder<K, V> {
         this.heartbeatTimeout = from.heartbeatTimeout;
         this.reconnectDebounce = from.reconnectDebounce;
         this.readThroughTtl = from.readThroughTtl;
+        this.clientResources = from.clientResources;
     }
 
     /**
@@ -137,9 +140,17 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
-    /** The parsed seeds of {@code REDIS_CLUSTER_NODES}. */
-    NearCacheBuilder<K, V> clusterNodes(List<RedisURI> uris) {
-        this.redisUris = List.copyOf(uris);
+    /**
+     * Several nodes of a Redis Cluster, as Lettuce {@link RedisURI}s; needs {@link #cluster(boolean) cluster(true)}.
+     *
+     * @throws NearCacheConfigurationException if none is given
+     */
+    public NearCacheBuilder<K, V> redisUris(List<RedisURI> uris) {
+        Objects.requireNonNull(uris, "redisUris must not be null");
+        if (uris.isEmpty()) {
+            throw new NearCacheConfigurationException("redisUris must name at least one node");
+        }
+        this.redisUris = List.copyOf(uris); // also refuses null elements
         return this;
     }
 
@@ -369,6 +380,16 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
+     * Lettuce's shared resources (event loops, timer, DNS resolver) to run the cache's connections on, such as the
+     * application's own {@code ClientResources} bean; the cache then never shuts them down, their owner does, after
+     * closing the cache. By default the cache creates its own and shuts them down on {@link NearCache#close()}.
+     */
+    public NearCacheBuilder<K, V> clientResources(ClientResources resources) {
+        this.clientResources = Objects.requireNonNull(resources, "clientResources must not be null");
+        return this;
+    }
+
+    /**
      * Applies the settings found in {@code environment} (normally {@code System.getenv()}); see the README's
      * configuration table. Variables that are absent leave the setting as it is.
      *
@@ -420,7 +441,7 @@ public final class NearCacheBuilder<K, V> {
                 localTtl, maxValueBytes, negativeCaching, serverTtl, failFastWhenDisconnected, batchSize, connections,
                 commandTimeout, heartbeatInterval,
                 heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
-                readThroughTtl, sslOptions(), endpoint());
+                readThroughTtl, sslOptions(), endpoint(), clientResources);
     }
 
     /**

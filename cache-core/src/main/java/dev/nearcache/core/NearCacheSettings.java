@@ -5,6 +5,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.List;
 
@@ -21,6 +22,7 @@ import java.util.List;
  * @param readThroughTtl the TTL of read-through writes, or null
  * @param sslOptions     the TLS options (CA, client certificate), or null for Lettuce's defaults
  * @param endpoint       host:port or {@code cluster[host:port,...]}, for messages; never credentials
+ * @param clientResources Lettuce resources owned by the application, or null for the cache's own
  */
 record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris, boolean cluster,
                                Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
@@ -28,7 +30,7 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
                                boolean failFastWhenDisconnected, int batchSize, int connections,
                                Duration commandTimeout, Duration heartbeatInterval, Duration heartbeatTimeout,
                                Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
-                               String endpoint) {
+                               String endpoint, ClientResources clientResources) {
 
     NearCacheSettings {
         redisUris = List.copyOf(redisUris);

@@ -1,7 +1,6 @@
 package dev.nearcache.core;
 
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.Delegating;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
@@ -9,6 +8,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.protocol.CommandExpiryWriter;
 import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
@@ -69,11 +69,10 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void writeTimedOut() {
         RedisChannelWriter channel = ((RedisChannelHandler<?, ?>) writer).getChannelWriter();
-        if (channel instanceof Delegating) {
-            channel = ((Delegating<RedisChannelWriter>) channel).unwrap(); // the command-expiry wrapper
+        if (channel instanceof CommandExpiryWriter) {
+            channel = ((CommandExpiryWriter) channel).getDelegate(); // Lettuce 6 and 7 both have it
         }
         if (channel instanceof DefaultEndpoint) {
             ((DefaultEndpoint) channel).disconnect(); // Lettuce reconnects on the closed socket

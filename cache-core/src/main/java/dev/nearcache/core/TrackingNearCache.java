@@ -3,6 +3,8 @@ package dev.nearcache.core;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -43,6 +45,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private final Duration readThroughTtl;
     private final LocalStore<K, V> store;
     private final ClientResources resources;
+    /** Whether {@link #resources} are the cache's own, to shut down on close (not the application's). */
+    private final boolean ownsResources;
     private final Routing<K, V> routing;
     private final ConcurrentHashMap<Object, CompletableFuture<V>> readThrough = new ConcurrentHashMap<>();
 
@@ -54,15 +58,16 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         this.commandTimeout = settings.commandTimeout();
         this.readThroughTtl = settings.readThroughTtl();
         this.store = new LocalStore<>(settings);
-        this.resources = DefaultClientResources.create();
+        this.ownsResources = settings.clientResources() == null;
+        this.resources = ownsResources ? DefaultClientResources.create() : settings.clientResources();
         try {
             this.routing = settings.cluster() ? new ClusterRouting<>(store, settings, resources)
                     : new StandaloneRouting<>(store, settings, resources);
         } catch (NearCacheConfigurationException e) {
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            shutdownResources();
             throw e; // a missing permission: said as it is
         } catch (RuntimeException e) {
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            shutdownResources();
             throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": "
                     + ConnectFailures.describe(e, endpoint,
                     settings.redisUris().stream().anyMatch(RedisURI::isSsl)), e);
@@ -125,6 +130,15 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     @Override
     public V get(K key, Function<? super K, ? extends V> valueLoader) {
+        return readThrough(key, valueLoader, readThroughTtl);
+    }
+
+    @Override
+    public V get(K key, Function<? super K, ? extends V> valueLoader, Duration ttl) {
+        return readThrough(key, valueLoader, validTtl(ttl));
+    }
+
+    private V readThrough(K key, Function<? super K, ? extends V> valueLoader, Duration ttl) {
         Objects.requireNonNull(valueLoader, "loader must not be null");
         V value = get(key);
         if (value != null) {
@@ -139,7 +153,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         try {
             V computed = valueLoader.apply(key);
             if (computed != null) {
-                write(key, computed, readThroughTtl, true);
+                write(key, computed, ttl, true);
             }
             mine.complete(computed);
             return computed;
@@ -187,11 +201,15 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     @Override
     public void set(K key, V value, Duration ttl) {
+        write(key, value, validTtl(ttl), false);
+    }
+
+    private static Duration validTtl(Duration ttl) {
         Objects.requireNonNull(ttl, "ttl must not be null");
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, got " + ttl);
         }
-        write(key, value, ttl, false);
+        return ttl;
     }
 
     /**
@@ -236,6 +254,39 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             throw unavailable("delete", e);
         } finally {
             ownWrite(key);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // DEL's varargs of K
+    public long deleteMatching(String pattern) {
+        Objects.requireNonNull(pattern, "pattern must not be null");
+        if (pattern.isEmpty()) {
+            throw new IllegalArgumentException("pattern must not be empty (\"*\" matches every key)");
+        }
+        long deleted = 0;
+        try {
+            ScanArgs args = ScanArgs.Builder.matches(pattern).limit(1000);
+            KeyScanCursor<K> cursor = routing.writer().scan(args);
+            while (true) {
+                List<K> keys = cursor.getKeys();
+                if (!keys.isEmpty()) {
+                    try {
+                        deleted += routing.writer().del((K[]) keys.toArray());
+                    } finally {
+                        keys.forEach(this::ownWrite);
+                    }
+                }
+                if (cursor.isFinished()) {
+                    return deleted;
+                }
+                cursor = routing.writer().scan(cursor, args);
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof RedisCommandTimeoutException) {
+                routing.writeTimedOut(); // rule 9
+            }
+            throw unavailable("delete of the keys matching " + pattern, e);
         }
     }
 
@@ -299,7 +350,13 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         closed = true;
         routing.close();
         store.clear();
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        shutdownResources();
+    }
+
+    private void shutdownResources() {
+        if (ownsResources) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
     }
 
     @Override

@@ -96,6 +96,51 @@ class NearCacheIT {
     }
 
     @Test
+    void sharedClientResourcesAreUsedAndLeftRunning() {
+        io.lettuce.core.resource.ClientResources shared = io.lettuce.core.resource.DefaultClientResources.create();
+        try {
+            try (NearCache<String, String> cache = builder().clientResources(shared).build()) {
+                other.sync().set("shared", "1");
+                cachedForSure(cache, "shared");
+            }
+            assertFalse(shared.eventExecutorGroup().isShuttingDown(), "the application's resources stay up");
+            try (NearCache<String, String> again = builder().clientResources(shared).build()) {
+                assertEquals("1", again.get("shared"), "a second cache on the same resources");
+            }
+        } finally {
+            shared.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void deleteMatchingRemovesThoseKeysInRedisAndLocallyAndNothingElse() {
+        try (NearCache<String, String> cache = builder().build()) {
+            for (int i = 0; i < 2_500; i++) {
+                other.sync().set("products::" + i, "p" + i);
+            }
+            other.sync().set("orders::1", "o1");
+            cachedForSure(cache, "products::7");
+            cachedForSure(cache, "orders::1");
+            assertEquals(2_500, cache.deleteMatching("products::*"));
+            assertNull(cache.get("products::7"), "dropped locally at once");
+            assertEquals(0, other.sync().keys("products::*").size());
+            assertEquals("o1", cache.get("orders::1"));
+            assertEquals(0, cache.deleteMatching("products::*"));
+            assertThrows(IllegalArgumentException.class, () -> cache.deleteMatching(""));
+        }
+    }
+
+    @Test
+    void readThroughWithItsOwnTtl() {
+        try (NearCache<String, String> cache = builder().readThroughTtl(Duration.ofHours(1)).build()) {
+            assertEquals("v", cache.get("rt", k -> "v", Duration.ofSeconds(30)));
+            long ttl = other.sync().pttl("rt");
+            assertTrue(ttl > 0 && ttl <= 30_000, "the call's TTL, not the builder's: " + ttl);
+            assertThrows(IllegalArgumentException.class, () -> cache.get("rt2", k -> "v", Duration.ZERO));
+        }
+    }
+
+    @Test
     void binaryKeysAndValues() {
         byte[] key = {0, 1, 2, (byte) 0xff};
         byte[] value = {9, 8, 7};
