@@ -1,0 +1,134 @@
+package dev.nearcache.spring;
+
+import dev.nearcache.core.NearCache;
+import dev.nearcache.core.NearCacheBuilder;
+import dev.nearcache.core.NearCacheConfigurationException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Builds the starter's {@code NearCache<String, byte[]>} from {@code spring.data.redis.*} (the connection, as a Boot
+ * application already has it) and {@code nearcache.*}. A value the library refuses fails start-up with a
+ * {@link NearCacheConfigurationException} whose message begins with the property's name.
+ */
+final class NearCacheFactory {
+    private static final String REDIS = "spring.data.redis.";
+
+    private NearCacheFactory() {
+    }
+
+    static NearCacheBuilder<String, byte[]> builder(NearCacheProperties p, Environment environment,
+                                                    ClientResources resources) {
+        NearCacheBuilder<String, byte[]> b = NearCache.builder()
+                .codec(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+        connection(b, environment);
+        if (resources != null) {
+            b.clientResources(resources);
+        }
+        set("nearcache.maximum-size", p.getMaximumSize(), v -> b.maximumSize(v));
+        set("nearcache.maximum-weight", p.getMaximumWeight(), v -> b.maximumWeight(v.toBytes()));
+        set("nearcache.local-ttl", p.getLocalTtl(), b::localTtl);
+        set("nearcache.max-value-bytes", p.getMaxValueBytes(), v -> b.maxValueBytes(intBytes(v)));
+        set("nearcache.negative-caching", p.getNegativeCaching(), b::negativeCaching);
+        set("nearcache.server-ttl", p.getServerTtl(), b::serverTtl);
+        set("nearcache.fail-fast-when-disconnected", p.getFailFastWhenDisconnected(), b::failFastWhenDisconnected);
+        set("nearcache.batch-size", p.getBatchSize(), b::batchSize);
+        set("nearcache.connections", p.getConnections(), b::connections);
+        set("nearcache.command-timeout", p.getCommandTimeout(), b::commandTimeout);
+        set("nearcache.heartbeat-interval", p.getHeartbeatInterval(), b::heartbeatInterval);
+        set("nearcache.heartbeat-timeout", p.getHeartbeatTimeout(), b::heartbeatTimeout);
+        set("nearcache.reconnect-debounce", p.getReconnectDebounce(), b::reconnectDebounce);
+        set("nearcache.read-through-ttl", p.getReadThroughTtl(), b::readThroughTtl);
+        set("nearcache.topology-refresh-period", p.getTopologyRefreshPeriod(), b::topologyRefreshPeriod);
+        set("nearcache.tls.ca-file", p.getTls().getCaFile(), b::tlsCaFile);
+        set("nearcache.tls.verify-peer", p.getTls().getVerifyPeer(), b::tlsVerifyPeer);
+        if (p.getTls().getCertFile() != null || p.getTls().getKeyFile() != null) {
+            if (p.getTls().getCertFile() == null || p.getTls().getKeyFile() == null) {
+                throw new NearCacheConfigurationException("nearcache.tls.cert-file and nearcache.tls.key-file go"
+                        + " together: set both for mutual TLS, or neither");
+            }
+            set("nearcache.tls.cert-file", p.getTls().getCertFile(),
+                    cert -> b.tlsClientCertificate(cert, p.getTls().getKeyFile()));
+        }
+        return b;
+    }
+
+    private static int intBytes(DataSize size) {
+        return (int) Math.min(Integer.MAX_VALUE, size.toBytes());
+    }
+
+    /** Applies a set property, prefixing the library's complaint with the property's name. */
+    private static <T> void set(String property, T value, Consumer<T> setter) {
+        if (value == null) {
+            return;
+        }
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) { // NearCacheConfigurationException too
+            throw new NearCacheConfigurationException(property + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The connection from Boot's {@code spring.data.redis.*}: {@code cluster.nodes} for a Redis Cluster, else
+     * {@code url}, else {@code host}, {@code port} and {@code database}; {@code username}, {@code password} and
+     * {@code ssl.enabled} apply to each (a URL's own credentials win, as in Boot).
+     */
+    private static void connection(NearCacheBuilder<String, byte[]> b, Environment env) {
+        Binder binder = Binder.get(env);
+        List<String> nodes = binder.bind(REDIS + "cluster.nodes", Bindable.listOf(String.class)).orElse(List.of());
+        String url = env.getProperty(REDIS + "url");
+        String username = env.getProperty(REDIS + "username");
+        String password = env.getProperty(REDIS + "password");
+        boolean ssl = binder.bind(REDIS + "ssl.enabled", Boolean.class).orElse(false);
+        if (!nodes.isEmpty()) {
+            List<RedisURI> uris = new ArrayList<>();
+            for (String node : nodes) {
+                String[] hostPort = node.trim().split(":(?=[0-9]+$)");
+                if (hostPort.length != 2) {
+                    throw new NearCacheConfigurationException(REDIS + "cluster.nodes must be host:port entries, got '"
+                            + node + "'");
+                }
+                RedisURI.Builder uri = RedisURI.builder().withHost(hostPort[0])
+                        .withPort(Integer.parseInt(hostPort[1])).withSsl(ssl);
+                credentials(uri, username, password);
+                uris.add(uri.build());
+            }
+            b.redisUris(uris).cluster(true);
+        } else if (url != null && !url.isBlank()) {
+            try {
+                b.redisUri(url.trim());
+            } catch (NearCacheConfigurationException e) {
+                throw new NearCacheConfigurationException(REDIS + "url: " + e.getMessage());
+            }
+        } else {
+            String host = env.getProperty(REDIS + "host", "localhost");
+            int port = binder.bind(REDIS + "port", Integer.class).orElse(RedisURI.DEFAULT_REDIS_PORT);
+            int database = binder.bind(REDIS + "database", Integer.class).orElse(0);
+            RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort(port).withDatabase(database)
+                    .withSsl(ssl);
+            credentials(uri, username, password);
+            b.redisUri(uri.build());
+        }
+    }
+
+    private static void credentials(RedisURI.Builder uri, String username, String password) {
+        if (password != null && !password.isEmpty()) {
+            if (username != null && !username.isEmpty()) {
+                uri.withAuthentication(username, password.toCharArray());
+            } else {
+                uri.withPassword(password.toCharArray());
+            }
+        }
+    }
+}
