@@ -57,6 +57,7 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean stalled;
     private volatile boolean stallNew;
+    private volatile boolean dropPushes;
     private volatile long delayNanos;
     private volatile boolean disconnected;
     private volatile boolean closed;
@@ -164,6 +165,16 @@ public final class FaultProxy implements AutoCloseable {
         links.forEach(link -> link.delay(delay));
     }
 
+    /**
+     * Leaves out the RESP3 push frames (invalidations, pub/sub messages) the server sends on every open and new link,
+     * until {@link #restore()}, forwarding everything else: connections stay up and answer PING, and every
+     * invalidation is lost. See {@link Link#dropPushes(boolean)}.
+     */
+    public void dropPushes() {
+        dropPushes = true;
+        links.forEach(link -> link.dropPushes(true));
+    }
+
     /** Resets every open link and every new connection until {@link #restore()}: the server looks unreachable. */
     public void disconnect() {
         disconnected = true;
@@ -179,10 +190,11 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Undoes {@link #stall()}, {@link #stallNewConnections()}, {@link #delay(Duration)}, {@link #disconnect()} and
-     * {@link #refuseNewConnections()} on the proxy and every link.
+     * Undoes {@link #stall()}, {@link #stallNewConnections()}, {@link #delay(Duration)}, {@link #disconnect()},
+     * {@link #refuseNewConnections()} and {@link #dropPushes()} on the proxy and every link.
      */
     public void restore() {
+        dropPushes = false;
         stalled = false;
         stallNew = false;
         delayNanos = 0;
@@ -248,6 +260,7 @@ public final class FaultProxy implements AutoCloseable {
                 link.stalled = true;
             }
             link.delayNanos = delayNanos;
+            link.pushes.drop = dropPushes;
             links.add(link);
             link.begin();
         }
@@ -288,6 +301,8 @@ public final class FaultProxy implements AutoCloseable {
         private final AtomicLong fromServer = new AtomicLong();
         private volatile boolean stalled;
         private volatile long delayNanos;
+        /** Frames the server's bytes; leaves out RESP3 push frames while dropping them (see {@link #dropPushes}). */
+        private final RespPushFilter pushes = new RespPushFilter();
         private volatile boolean open = true;
 
         private Link(int id, Socket client, Socket upstream) {
@@ -299,8 +314,22 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         private void begin() {
-            pump(client, upstream, "c2s", fromClient);
-            pump(upstream, client, "s2c", fromServer);
+            pump(client, upstream, "c2s", fromClient, null);
+            pump(upstream, client, "s2c", fromServer, pushes);
+        }
+
+        /**
+         * While {@code drop}, leaves out the RESP3 push frames the server sends on this link (invalidations, pub/sub
+         * messages) and forwards everything else, replies to PING included: a link that stays up and answers, but
+         * loses every invalidation. {@link #restore()} turns it off too.
+         */
+        public void dropPushes(boolean drop) {
+            pushes.drop = drop;
+        }
+
+        /** RESP3 push frames left out on this link so far. */
+        public long droppedPushes() {
+            return pushes.dropped();
         }
 
         /**
@@ -369,6 +398,7 @@ public final class FaultProxy implements AutoCloseable {
         public void restore() {
             stalled = false;
             delayNanos = 0;
+            pushes.drop = false;
             wake();
         }
 
@@ -407,7 +437,7 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         /** Reader thread: socket to queue. Writer thread: queue to socket, honouring stall and delay. */
-        private void pump(Socket from, Socket to, String direction, AtomicLong received) {
+        private void pump(Socket from, Socket to, String direction, AtomicLong received, RespPushFilter filter) {
             BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(QUEUE_CHUNKS);
             String name = "fault-proxy-" + port() + "-link-" + id + "-" + direction;
             start(name + "-read", () -> {
@@ -416,7 +446,13 @@ public final class FaultProxy implements AutoCloseable {
                     int n;
                     while ((n = in.read(buffer)) >= 0) {
                         received.addAndGet(n);
-                        queue.put(new Chunk(Arrays.copyOf(buffer, n), System.nanoTime()));
+                        byte[] bytes = Arrays.copyOf(buffer, n);
+                        if (filter != null) {
+                            bytes = filter.feed(bytes);
+                        }
+                        if (bytes.length > 0) { // an empty chunk means the end of the stream
+                            queue.put(new Chunk(bytes, System.nanoTime()));
+                        }
                     }
                     // end of stream: forward what came before, then close the link
                     queue.put(new Chunk(new byte[0], System.nanoTime()));

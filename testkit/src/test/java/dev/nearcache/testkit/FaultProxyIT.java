@@ -77,6 +77,36 @@ class FaultProxyIT {
     }
 
     @Test
+    void droppedPushesLoseEveryInvalidationWhileTheLinkAnswers() {
+        RedisClient direct = RedisClient.create(redis.server().uri());
+        try (StatefulRedisConnection<String, String> tracked = client.connect();
+             StatefulRedisConnection<String, String> writer = direct.connect()) {
+            AtomicInteger pushes = new AtomicInteger();
+            tracked.addListener(message -> pushes.incrementAndGet());
+            tracked.sync().clientTracking(io.lettuce.core.TrackingArgs.Builder.enabled()); // RESP3: on this link
+            tracked.sync().get("watched");
+            writer.sync().set("watched", "1");
+            await("an invalidation arrives through the proxy").atMost(Duration.ofSeconds(5))
+                    .until(() -> pushes.get() == 1);
+
+            proxy.dropPushes();
+            tracked.sync().get("watched");
+            writer.sync().set("watched", "2");
+            await("Redis sent it").atMost(Duration.ofSeconds(5))
+                    .until(() -> proxy.links().get(0).droppedPushes() == 1);
+            assertEquals("PONG", tracked.sync().ping(), "replies still pass");
+            assertEquals("2", tracked.sync().get("watched"));
+            assertEquals(1, pushes.get(), "the push was left out");
+
+            proxy.restore();
+            writer.sync().set("watched", "3");
+            await("pushes pass again").atMost(Duration.ofSeconds(5)).until(() -> pushes.get() == 2);
+        } finally {
+            direct.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
     void cutLinkMakesTheClientReconnect() {
         assertReconnectsAfter(FaultProxy::cut);
     }
