@@ -35,6 +35,16 @@ public interface InvalidationListener<K> extends AutoCloseable {
     boolean isReady();
 
     /**
+     * A barrier behind the invalidations in flight: sends a PING on the current connection and completes with
+     * {@code true} once every invalidation Redis wrote to that connection before it answered has been delivered to
+     * the handlers (Redis answers in order, and events are delivered in order), so any write Redis had processed when
+     * this was called has been reported by then. Completes with {@code false} if the listener is not ready, is closed
+     * or loses the connection first (the loss itself is delivered as {@code lost}). Never completes exceptionally;
+     * callers bound the wait.
+     */
+    java.util.concurrent.CompletableFuture<Boolean> barrier();
+
+    /**
      * Adds a handler. If the listener is ready, the handler's first event is {@code ready} with the current id, so
      * it never misses the id in force when it was added.
      */

@@ -17,6 +17,8 @@ import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -174,6 +176,46 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     public OptionalLong clientId() {
         long id = readyId;
         return id >= 0 ? OptionalLong.of(id) : OptionalLong.empty();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> barrier() {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        if (closed) {
+            done.complete(false);
+            return done;
+        }
+        onEventThread(() -> {
+            Session session = current;
+            if (closed || session == null || session.over || !session.ready) {
+                done.complete(false);
+                return;
+            }
+            // The PONG is decoded after every invalidation Redis wrote before it, and each of those is handed to
+            // this thread as it is decoded. Over RESP2, Lettuce replays pub/sub messages that arrived while a command
+            // was outstanding right after completing that command, in the same pass of its I/O thread: so hop over
+            // that thread once more before queueing the completion behind them.
+            session.connection.async().ping().whenComplete((pong, failure) -> {
+                if (failure != null) {
+                    done.complete(false);
+                    return;
+                }
+                Runnable complete = () -> onEventThread(() -> done.complete(session == current && !session.over));
+                EventExecutor ioThread = ThreadExecutorMap.currentExecutor();
+                if (ioThread != null) {
+                    ioThread.execute(complete);
+                } else {
+                    complete.run();
+                }
+                if (closed) {
+                    done.complete(false);
+                }
+            });
+        });
+        if (closed) {
+            done.complete(false); // closed meanwhile: the event thread may never run the task
+        }
+        return done;
     }
 
     @Override

@@ -160,6 +160,35 @@ class InvalidationListenerIT {
 
     @ParameterizedTest
     @EnumSource(ProtocolVersion.class)
+    void aBarrierCompletesOnlyAfterTheInvalidationsOfEarlierWrites(ProtocolVersion protocol) throws Exception {
+        Recorder recorder = new Recorder();
+        RedisClient dataClient = RedisClient.create(redis.server().uri());
+        try (InvalidationListener<String> listener = builder(redis.server().uri(), protocol).handler(recorder)
+                .build()) {
+            long id = (Long) recorder.next("ready").detail();
+            try (StatefulRedisConnection<String, String> data = trackingConnection(dataClient, id, false, null)) {
+                for (int i = 0; i < 200; i++) {
+                    String key = "barrier:" + protocol + ":" + i;
+                    data.sync().get(key);
+                    writer.sync().set(key, "v"); // Redis has sent the invalidation when SET returns
+                    assertTrue(listener.barrier().get(5, java.util.concurrent.TimeUnit.SECONDS));
+                    long delivered;
+                    synchronized (recorder.all) {
+                        delivered = recorder.all.stream().filter(e -> e.kind().equals("invalidated")
+                                && ((List<?>) e.detail()).contains(key)).count();
+                    }
+                    assertEquals(1, delivered, "the invalidation of " + key + " was delivered before the barrier");
+                }
+            }
+            listener.close();
+            assertFalse(listener.barrier().get(1, java.util.concurrent.TimeUnit.SECONDS), "closed: false");
+        } finally {
+            dataClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
     void flushAllAndFlushDbAreReportedAsFlushes(ProtocolVersion protocol) {
         Recorder recorder = new Recorder();
         RedisClient dataClient = RedisClient.create(redis.server().uri());
