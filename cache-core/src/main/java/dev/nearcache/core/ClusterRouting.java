@@ -413,6 +413,16 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     // ---- state ----------------------------------------------------------------------------------------------------
 
     @Override
+    public CompletableFuture<Boolean> invalidationBarrier() {
+        List<CompletableFuture<Boolean>> barriers = new ArrayList<>();
+        for (NodeShard<K, V> shard : allShards) {
+            barriers.add(shard.invalidationBarrier());
+        }
+        return CompletableFuture.allOf(barriers.toArray(CompletableFuture[]::new))
+                .thenApply(done -> barriers.stream().allMatch(CompletableFuture::join));
+    }
+
+    @Override
     public boolean invalidationsReady() {
         NodeShard<K, V>[] current = table;
         for (NodeShard<K, V> shard : current) {

@@ -85,6 +85,16 @@ final class EnvironmentConfig {
             set("NEARCACHE_BATCH_SIZE", () ->
                     builder.batchSize(intValue("NEARCACHE_BATCH_SIZE", batch, "a whole number of keys, e.g. 512")));
         }
+        String verifyRate = value(env, "NEARCACHE_VERIFY_RATE");
+        if (verifyRate != null) {
+            set("NEARCACHE_VERIFY_RATE", () -> builder.verifyRate(intValue("NEARCACHE_VERIFY_RATE", verifyRate,
+                    "a whole number of keys a second, e.g. 10 (0 turns the canary off)")));
+        }
+        String verifyThreshold = value(env, "NEARCACHE_VERIFY_FLUSH_THRESHOLD");
+        if (verifyThreshold != null) {
+            set("NEARCACHE_VERIFY_FLUSH_THRESHOLD", () -> builder.verifyFlushThreshold(intValue(
+                    "NEARCACHE_VERIFY_FLUSH_THRESHOLD", verifyThreshold, "a whole number of mismatches, e.g. 3")));
+        }
         String connections = value(env, "NEARCACHE_CONNECTIONS");
         if (connections != null) {
             set("NEARCACHE_CONNECTIONS", () ->

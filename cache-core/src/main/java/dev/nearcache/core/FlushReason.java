@@ -13,7 +13,9 @@ enum FlushReason {
     /** A data connection was told its redirect target is gone. */
     TRACKING_REDIR_BROKEN("tracking-redir-broken"),
     /** Redis Cluster: a slot is now served by another master (resharding, failover), which never saw our reads. */
-    TOPOLOGY_CHANGED("topology-changed");
+    TOPOLOGY_CHANGED("topology-changed"),
+    /** The coherence canary found more values that differ from Redis than its threshold allows. */
+    VERIFY_MISMATCH("verify-mismatch");
 
     private final String tag;
 

@@ -89,6 +89,15 @@ final class LocalStore<K, V> {
     /** Caffeine counted these reads as hits, but the entry's server TTL had run out (see {@link #get}). */
     private final LongAdder expiredHits = new LongAdder();
     private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
+    private final LongAdder verifyChecks = new LongAdder();
+    private final LongAdder verifyMismatches = new LongAdder();
+    /**
+     * The coherence canary's watches: a key's token from just before its check read until the check is decided.
+     * An invalidation, an own write or a flush takes it out, which tells the canary the key was written meanwhile.
+     */
+    private final Map<Object, Object> watched = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The canary's sweep through the entries (its thread only). */
+    private java.util.Iterator<Map.Entry<Object, Entry>> sweep;
     private final List<BatchRecorder> recorders = new CopyOnWriteArrayList<>();
 
     LocalStore(NearCacheSettings<K, V> settings) {
@@ -246,6 +255,7 @@ final class LocalStore<K, V> {
     void evict(Object id) {
         cache.asMap().compute(id, (k, old) -> {
             guard.invalidate(k);
+            watched.remove(k);
             return null;
         });
     }
@@ -271,11 +281,109 @@ final class LocalStore<K, V> {
     /** Rule 3 as {@link #flush(FlushReason)}, counted in {@code flushes} only when {@code counted}. */
     void flush(FlushReason reason, boolean counted) {
         guard.flush();
+        watched.clear();
         cache.invalidateAll();
         if (counted) {
             flushes.get(reason).increment();
         }
         log.debug("near cache flushed: {}", reason.tag());
+    }
+
+    // ---- the coherence canary's view ------------------------------------------------------------------------------
+
+    /** One entry as the canary saw it before its check: the entry object itself, and the token watching its key. */
+    record Sample(Object id, Object entry, Object token) {
+        /** The key, for the check read (the id is the key, or a byte[] key's wrapper). */
+        @SuppressWarnings("unchecked")
+        <K> K key() {
+            return (K) (id instanceof ByteBuffer b ? b.array() : id);
+        }
+    }
+
+    /**
+     * Up to {@code n} live entries, continuing a sweep through the whole cache (so each entry is checked once per
+     * size / n rounds), each now watched. Called by the canary's thread only.
+     */
+    List<Sample> sample(int n) {
+        List<Sample> samples = new java.util.ArrayList<>(n);
+        boolean restarted = false;
+        while (samples.size() < n) {
+            if (sweep == null || !sweep.hasNext()) {
+                if (restarted) {
+                    break; // fewer entries than n
+                }
+                restarted = true;
+                sweep = cache.asMap().entrySet().iterator();
+                if (!sweep.hasNext()) {
+                    break;
+                }
+            }
+            Map.Entry<Object, Entry> e = sweep.next();
+            Entry entry = e.getValue();
+            if (entry.expiresAt != NEVER && System.nanoTime() - entry.expiresAt >= 0) {
+                continue; // past its server TTL: no longer served
+            }
+            Object token = new Object();
+            watched.put(e.getKey(), token);
+            // the entry as of after the watch began: a store or eviction from here on is seen by the check
+            Entry current = cache.getIfPresent(e.getKey());
+            if (current == null) {
+                watched.remove(e.getKey(), token);
+                continue;
+            }
+            samples.add(new Sample(e.getKey(), current, token));
+        }
+        return samples;
+    }
+
+    /** The canary's epoch: a flush between its sample and its decision voids the check. */
+    long epoch() {
+        return guard.epoch();
+    }
+
+    /**
+     * Whether {@code value} (as Redis holds it now; null for no key) is what the sampled entry holds, compared as
+     * encoded bytes so any codec's values compare by content.
+     */
+    boolean holds(Sample sample, V value) {
+        Object cached = ((Entry) sample.entry()).value;
+        if (cached == ABSENT || value == null) {
+            return cached == ABSENT && value == null;
+        }
+        @SuppressWarnings("unchecked")
+        V mine = (V) cached;
+        return codec.encodeValue(mine).equals(codec.encodeValue(value));
+    }
+
+    /** The check agreed (or was voided): stop watching, and count it if it was decided. */
+    void checked(Sample sample, boolean counted) {
+        watched.remove(sample.id(), sample.token());
+        if (counted) {
+            verifyChecks.increment();
+        }
+    }
+
+    /**
+     * Decides a check whose read differed from the entry, after the invalidation barrier: a mismatch only if the key
+     * was neither invalidated nor written here, nor its entry replaced, nor anything flushed since the sample
+     * ({@code epoch}); then the entry is evicted and the mismatch counted. Returns whether it was one.
+     */
+    boolean mismatch(Sample sample, long epoch) {
+        boolean[] missed = new boolean[1];
+        cache.asMap().computeIfPresent(sample.id(), (k, current) -> {
+            if (current == sample.entry() && watched.remove(k, sample.token()) && guard.epoch() == epoch) {
+                missed[0] = true;
+                guard.invalidate(k);
+                return null;
+            }
+            return current;
+        });
+        watched.remove(sample.id(), sample.token());
+        verifyChecks.increment();
+        if (missed[0]) {
+            verifyMismatches.increment();
+        }
+        return missed[0];
     }
 
     /** Empties the store for good (the cache is closed). */
@@ -326,6 +434,14 @@ final class LocalStore<K, V> {
         return reconnects.sum();
     }
 
+    long verifyChecks() {
+        return verifyChecks.sum();
+    }
+
+    long verifyMismatches() {
+        return verifyMismatches.sum();
+    }
+
     long flushes(FlushReason reason) {
         return flushes.get(reason).sum();
     }
@@ -337,7 +453,8 @@ final class LocalStore<K, V> {
         long expired = expiredHits.sum();
         return new NearCacheStats(s.hitCount() - expired, s.missCount() + expired, loads.sum(), loadFailures.sum(),
                 batches.sum(), invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
-                cache.estimatedSize(), weightedSize(), invalidationsReady);
+                cache.estimatedSize(), weightedSize(), invalidationsReady, verifyChecks.sum(),
+                verifyMismatches.sum());
     }
 
     /** Byte-array keys are compared by content. */

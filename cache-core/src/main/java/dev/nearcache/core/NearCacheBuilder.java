@@ -39,6 +39,10 @@ import java.util.Objects;
  */
 public final class NearCacheBuilder<K, V> {
     static final long DEFAULT_MAXIMUM_SIZE = 10_000;
+    /** Cached values the coherence canary compares with Redis each second, by default. */
+    static final int DEFAULT_VERIFY_RATE = 10;
+    /** Mismatches the canary finds before it flushes everything, by default. */
+    static final int DEFAULT_VERIFY_FLUSH_THRESHOLD = 3;
     /**
      * The shortest command timeout: below it the tracking registration of a connection would time out, and so
      * replace the connection, on an ordinary scheduling hiccup.
@@ -72,6 +76,8 @@ public final class NearCacheBuilder<K, V> {
     Duration reconnectDebounce = InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
     Duration readThroughTtl;
     ClientResources clientResources;
+    int verifyRate = DEFAULT_VERIFY_RATE;
+    int verifyFlushThreshold = DEFAULT_VERIFY_FLUSH_THRESHOLD;
 
     NearCacheBuilder(RedisCodec<K, V> codec) {
         this.codec = codec;
@@ -101,6 +107,8 @@ public final class NearCacheBuilder<K, V> {
         this.reconnectDebounce = from.reconnectDebounce;
         this.readThroughTtl = from.readThroughTtl;
         this.clientResources = from.clientResources;
+        this.verifyRate = from.verifyRate;
+        this.verifyFlushThreshold = from.verifyFlushThreshold;
     }
 
     /**
@@ -326,6 +334,35 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
+    /**
+     * How many cached values the coherence canary compares with Redis each second (0 to 10,000; default 10; 0 turns
+     * it off): it sweeps through the local entries, reads them from Redis in one MGET a second, and counts and evicts
+     * any that differ with no write in flight to explain it (a missed invalidation). Cost: that MGET, plus a PING per
+     * master when a value differed. Every entry is checked once per {@code size / rate} seconds.
+     */
+    public NearCacheBuilder<K, V> verifyRate(int keysPerSecond) {
+        if (keysPerSecond < 0 || keysPerSecond > 10_000) {
+            throw new NearCacheConfigurationException("verifyRate must be between 0 and 10000 keys a second, got "
+                    + keysPerSecond);
+        }
+        this.verifyRate = keysPerSecond;
+        return this;
+    }
+
+    /**
+     * After how many mismatches found by the coherence canary (since its last such flush) the whole local cache is
+     * flushed ({@code flushes{reason=verify-mismatch}}): 1 to 1,000,000, default 3. Each mismatch evicts its own
+     * key in any case.
+     */
+    public NearCacheBuilder<K, V> verifyFlushThreshold(int mismatches) {
+        if (mismatches < 1 || mismatches > 1_000_000) {
+            throw new NearCacheConfigurationException("verifyFlushThreshold must be between 1 and 1000000, got "
+                    + mismatches);
+        }
+        this.verifyFlushThreshold = mismatches;
+        return this;
+    }
+
     /** The number of data connections (1 to 64; default 2, chosen by measurement; see the batching loader). */
     public NearCacheBuilder<K, V> connections(int count) {
         if (count < 1 || count > 64) {
@@ -441,7 +478,7 @@ public final class NearCacheBuilder<K, V> {
                 localTtl, maxValueBytes, negativeCaching, serverTtl, failFastWhenDisconnected, batchSize, connections,
                 commandTimeout, heartbeatInterval,
                 heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
-                readThroughTtl, sslOptions(), endpoint(), clientResources);
+                readThroughTtl, sslOptions(), endpoint(), clientResources, verifyRate, verifyFlushThreshold);
     }
 
     /**

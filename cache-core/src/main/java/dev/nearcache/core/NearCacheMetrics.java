@@ -22,6 +22,8 @@ import java.util.function.ToLongFunction;
  *       percentile histograms unless {@link #percentileHistograms(boolean) turned off}</li>
  *   <li>{@code nearcache.invalidations} (counter: keys Redis reported changed)</li>
  *   <li>{@code nearcache.flushes} (counter, {@code reason=...})</li>
+ *   <li>{@code nearcache.verify.checks} and {@code nearcache.verify.mismatches} (counters: the coherence canary's
+ *       comparisons with Redis, and the values it found stale with no write in flight)</li>
  *   <li>{@code nearcache.reconnects} (counter: invalidation connection re-established)</li>
  *   <li>{@code nearcache.evictions} (counter: size, weight or local TTL)</li>
  *   <li>{@code nearcache.size} and {@code nearcache.weight} (gauges)</li>
@@ -79,6 +81,10 @@ public final class NearCacheMetrics implements MeterBinder {
             counter(registry, "nearcache.flushes", "times the whole near cache was emptied",
                     Tags.of("reason", reason.tag()), s -> s.flushes(reason));
         }
+        counter(registry, "nearcache.verify.checks", "cached values the coherence canary compared with Redis",
+                Tags.empty(), s -> s.verifyChecks());
+        counter(registry, "nearcache.verify.mismatches", "cached values that differed from Redis with no write in"
+                + " flight (missed invalidations), evicted", Tags.empty(), s -> s.verifyMismatches());
         counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
                 s -> s.reconnects());
         counter(registry, "nearcache.evictions", "entries evicted for size, weight or local TTL", Tags.empty(),

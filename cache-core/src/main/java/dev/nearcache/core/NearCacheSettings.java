@@ -23,6 +23,8 @@ import java.util.List;
  * @param sslOptions     the TLS options (CA, client certificate), or null for Lettuce's defaults
  * @param endpoint       host:port or {@code cluster[host:port,...]}, for messages; never credentials
  * @param clientResources Lettuce resources owned by the application, or null for the cache's own
+ * @param verifyRate     values the coherence canary checks a second (0: off)
+ * @param verifyFlushThreshold mismatches after which the canary flushes everything
  */
 record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris, boolean cluster,
                                Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
@@ -30,7 +32,8 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
                                boolean failFastWhenDisconnected, int batchSize, int connections,
                                Duration commandTimeout, Duration heartbeatInterval, Duration heartbeatTimeout,
                                Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
-                               String endpoint, ClientResources clientResources) {
+                               String endpoint, ClientResources clientResources, int verifyRate,
+                               int verifyFlushThreshold) {
 
     NearCacheSettings {
         redisUris = List.copyOf(redisUris);

@@ -18,11 +18,14 @@ import java.util.Map;
  * @param size                      entries now (approximate)
  * @param weightedSize              total weight now, in bytes when bounded by weight, else entries
  * @param invalidationConnectionHealthy whether the invalidation connection is up, so values may be cached
+ * @param verifyChecks              cached values the coherence canary compared with Redis
+ * @param verifyMismatches          of those, values that differed from Redis with no write in flight to explain it
+ *                                  (each evicted when found)
  */
 public record NearCacheStats(long hits, long misses, long loads, long loadFailures, long batches,
                              long invalidations, Map<String, Long> flushes, long reconnects, long evictions,
                              long notCachedOversized, long size, long weightedSize,
-                             boolean invalidationConnectionHealthy) {
+                             boolean invalidationConnectionHealthy, long verifyChecks, long verifyMismatches) {
 
     /** Hits divided by reads, or 0 before the first read. */
     public double hitRatio() {

@@ -186,6 +186,11 @@ final class NodeShard<K, V> implements AutoCloseable {
     }
 
     /** Whether reads from this node are cached now: invalidations arrive and every data connection is tracked. */
+    /** The node's invalidation listener's barrier (see {@link Routing#invalidationBarrier()}). */
+    CompletableFuture<Boolean> invalidationBarrier() {
+        return closed ? CompletableFuture.completedFuture(false) : listener.barrier();
+    }
+
     boolean invalidationsReady() {
         return !closed && listener.isReady() && tracking.allTracked(loader.connections());
     }

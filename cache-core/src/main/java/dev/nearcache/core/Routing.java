@@ -33,6 +33,13 @@ interface Routing<K, V> extends AutoCloseable {
      */
     void writeTimedOut();
 
+    /**
+     * Completes with true once, on every node, the invalidations of the writes Redis had processed when this was
+     * called have been delivered ({@code InvalidationListener.barrier()}); false if any node's listener was not
+     * ready or lost its connection first.
+     */
+    CompletableFuture<Boolean> invalidationBarrier();
+
     /** Whether every node's invalidation connection is ready (so reads of every key may be cached). */
     boolean invalidationsReady();
 

@@ -80,6 +80,11 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     }
 
     @Override
+    public CompletableFuture<Boolean> invalidationBarrier() {
+        return shard.invalidationBarrier();
+    }
+
+    @Override
     public boolean invalidationsReady() {
         return shard.invalidationsReady();
     }

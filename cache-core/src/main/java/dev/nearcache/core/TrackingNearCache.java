@@ -48,6 +48,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     /** Whether {@link #resources} are the cache's own, to shut down on close (not the application's). */
     private final boolean ownsResources;
     private final Routing<K, V> routing;
+    /** Compares sampled entries with Redis (null when {@code verifyRate} is 0). */
+    private final CoherenceCanary<K, V> canary;
     private final ConcurrentHashMap<Object, CompletableFuture<V>> readThrough = new ConcurrentHashMap<>();
 
     private volatile boolean closed;
@@ -72,6 +74,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
                     + ConnectFailures.describe(e, endpoint,
                     settings.redisUris().stream().anyMatch(RedisURI::isSsl)), e);
         }
+        this.canary = settings.verifyRate() == 0 ? null : new CoherenceCanary<>(store, routing,
+                settings.verifyRate(), settings.verifyFlushThreshold(), settings.commandTimeout());
         log.info("near cache connected to {}: {} data connections per node, invalidations {}", endpoint,
                 settings.connections(), routing.invalidationsReady() ? "ready" : "pending");
     }
@@ -348,6 +352,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             return;
         }
         closed = true;
+        if (canary != null) {
+            canary.close();
+        }
         routing.close();
         store.clear();
         shutdownResources();

@@ -45,7 +45,8 @@ class ClusterCoherenceTortureIT {
         long seconds = Long.getLong("nearcache.torture.seconds", 30);
         RedisClusterClient otherClient = ClusterNearCacheIT.anotherClient(cluster);
         try (StatefulRedisClusterConnection<String, String> other = otherClient.connect();
-             NearCache<String, String> cache = ClusterNearCacheIT.clusterCache(cluster).maximumSize(1000).build();
+             NearCache<String, String> cache = ClusterNearCacheIT.clusterCache(cluster).maximumSize(1000)
+                     .verifyRate(500).build();
              TortureLoad load = new TortureLoad(cache, other.sync())) {
             List<String> applied = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
@@ -91,6 +92,8 @@ class ClusterCoherenceTortureIT {
                     stale.size() + " of " + TortureLoad.KEYS + " keys differ from Redis");
             assertTrue(load.reads.get() > 1000, "the readers ran: " + load.reads.get());
             assertTrue(stats.hits() > 0 && stats.invalidations() > 0, stats.toString());
+            assertTrue(stats.verifyChecks() > 1000, "the canary ran: " + stats);
+            assertEquals(0, stats.verifyMismatches(), stats.toString());
         } finally {
             otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }

@@ -48,7 +48,7 @@ class CoherenceTortureIT {
              StatefulRedisConnection<String, String> other = otherClient.connect();
              NearCache<String, String> cache = NearCache.builder().redisUri(proxy.uri()).maximumSize(1000)
                      .commandTimeout(Duration.ofSeconds(1)).heartbeatInterval(INTERVAL).heartbeatTimeout(TIMEOUT)
-                     .reconnectDebounce(Duration.ofMillis(200)).build();
+                     .reconnectDebounce(Duration.ofMillis(200)).verifyRate(500).build();
              TortureLoad load = new TortureLoad(cache, other.sync())) {
             List<Consumer<FaultProxy>> faults = List.of(
                     p -> Harness.kill(server, Harness.LISTENER),
@@ -110,6 +110,9 @@ class CoherenceTortureIT {
             assertTrue(load.reads.get() > 1000, "the readers ran: " + load.reads.get());
             assertTrue(stats.hits() > 0 && stats.invalidations() > 0, stats.toString());
             assertTrue(stats.flushCount() > 0, stats.toString());
+            // the coherence canary checked values all along, through every fault and write, and found none stale
+            assertTrue(stats.verifyChecks() > 1000, "the canary ran: " + stats);
+            assertEquals(0, stats.verifyMismatches(), stats.toString());
         } finally {
             otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }

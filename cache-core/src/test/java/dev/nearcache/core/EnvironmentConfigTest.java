@@ -96,6 +96,10 @@ class EnvironmentConfigTest {
                 failure(Map.of("NEARCACHE_NEGATIVE_CACHING", "maybe")));
         assertEquals("NEARCACHE_CONNECTIONS: connections must be between 1 and 64, got 0",
                 failure(Map.of("NEARCACHE_CONNECTIONS", "0")));
+        assertEquals(0, apply(Map.of("NEARCACHE_VERIFY_RATE", "0")).verifyRate, "0 turns the canary off");
+        assertEquals(7, apply(Map.of("NEARCACHE_VERIFY_FLUSH_THRESHOLD", "7")).verifyFlushThreshold);
+        assertEquals("NEARCACHE_VERIFY_RATE: verifyRate must be between 0 and 10000 keys a second, got 20000",
+                failure(Map.of("NEARCACHE_VERIFY_RATE", "20000")));
         assertEquals("NEARCACHE_SERVER_TTL must be true or false, got 'yes please'",
                 failure(Map.of("NEARCACHE_SERVER_TTL", "yes please")));
         assertEquals("NEARCACHE_COMMAND_TIMEOUT: commandTimeout must be between 10 ms and 10 minutes, got PT0.009S",

@@ -165,6 +165,8 @@ final class LoadDriver {
         out.printf(Locale.ROOT, "| invalidations received | %,d (own writes, read-through fills, other instances)"
                 + " |%n", invalidations);
         out.printf(Locale.ROOT, "| catalog lookups (slow path) | %,d |%n", catalog.lookups());
+        out.printf(Locale.ROOT, "| coherence canary: values checked against Redis / stale found | %,d / %,d |%n",
+                last.verifyChecks() - first.verifyChecks(), last.verifyMismatches() - first.verifyMismatches());
         out.printf(Locale.ROOT, "| errors | %,d |%n", errors.sum());
         long delayMillis = catalog.delay().toMillis();
         if (delayMillis > 0) {

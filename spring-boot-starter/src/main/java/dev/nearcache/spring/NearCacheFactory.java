@@ -50,6 +50,8 @@ final class NearCacheFactory {
         set("nearcache.reconnect-debounce", p.getReconnectDebounce(), b::reconnectDebounce);
         set("nearcache.read-through-ttl", p.getReadThroughTtl(), b::readThroughTtl);
         set("nearcache.topology-refresh-period", p.getTopologyRefreshPeriod(), b::topologyRefreshPeriod);
+        set("nearcache.verify-rate", p.getVerifyRate(), b::verifyRate);
+        set("nearcache.verify-flush-threshold", p.getVerifyFlushThreshold(), b::verifyFlushThreshold);
         set("nearcache.tls.ca-file", p.getTls().getCaFile(), b::tlsCaFile);
         set("nearcache.tls.verify-peer", p.getTls().getVerifyPeer(), b::tlsVerifyPeer);
         if (p.getTls().getCertFile() != null || p.getTls().getKeyFile() != null) {

@@ -28,6 +28,8 @@ final class NearCacheHealthIndicator implements HealthIndicator {
         return health.withDetail("entries", stats.size())
                 .withDetail("hitRatio", Math.round(stats.hitRatio() * 1000) / 1000.0)
                 .withDetail("invalidations", stats.invalidations())
+                .withDetail("verifyChecks", stats.verifyChecks())
+                .withDetail("verifyMismatches", stats.verifyMismatches())
                 .withDetail("flushes", stats.flushes())
                 .build();
     }

@@ -48,6 +48,10 @@ public class NearCacheProperties {
     private Duration readThroughTtl;
     /** Cluster only: how often the slot map is looked at again (default 1s). */
     private Duration topologyRefreshPeriod;
+    /** Cached values the coherence canary compares with Redis each second (default 10; 0 turns it off). */
+    private Integer verifyRate;
+    /** Mismatches the canary finds before it flushes everything (default 3). */
+    private Integer verifyFlushThreshold;
     /** TLS options beyond spring.data.redis.ssl.enabled. */
     private final Tls tls = new Tls();
     /** Whether the starter's CacheManager is created (it backs off anyway when the application defines one). */
@@ -274,6 +278,22 @@ public class NearCacheProperties {
 
     public void setTopologyRefreshPeriod(Duration topologyRefreshPeriod) {
         this.topologyRefreshPeriod = topologyRefreshPeriod;
+    }
+
+    public Integer getVerifyRate() {
+        return verifyRate;
+    }
+
+    public void setVerifyRate(Integer verifyRate) {
+        this.verifyRate = verifyRate;
+    }
+
+    public Integer getVerifyFlushThreshold() {
+        return verifyFlushThreshold;
+    }
+
+    public void setVerifyFlushThreshold(Integer verifyFlushThreshold) {
+        this.verifyFlushThreshold = verifyFlushThreshold;
     }
 
     public Tls getTls() {
