@@ -50,6 +50,11 @@ final class ConnectFailures {
                 }
                 return "Redis refused the connection's set-up: " + message;
             }
+            if (String.valueOf(t.getMessage()).contains("Connection closed prematurely")) {
+                // Lettuce reports a refused AUTH this way when the channel's close wins the race with the reply
+                return "the connection closed during the handshake (a wrong user or password? a server that"
+                        + " refuses clients: maxclients, protected mode?)";
+            }
             if (t instanceof RedisCommandTimeoutException) {
                 return "no answer from " + endpoint + " in time (" + t.getMessage() + ")" + (tls ? "; a plain port"
                         + " never answers the TLS handshake: is it the server's TLS port?" : "");

@@ -62,8 +62,10 @@ class ConnectionErrorsIT {
         try {
             assertContains(failure("redis://app:" + SECRET + "@127.0.0.1:" + redis.server().port()),
                     "authentication failed", "WRONGPASS");
-            assertContains(failure("redis://nobody:" + SECRET + "@127.0.0.1:" + redis.server().port()),
-                    "authentication failed");
+            String unknownUser = failure("redis://nobody:" + SECRET + "@127.0.0.1:" + redis.server().port());
+            // Redis answers WRONGPASS; now and then Lettuce closes the channel before it reports that reply
+            assertTrue(unknownUser.contains("authentication failed")
+                    || unknownUser.contains("closed during the handshake (a wrong user or password?"), unknownUser);
         } finally {
             redis.server().command(Duration.ofSeconds(5), "ACL", "DELUSER", "app");
         }
