@@ -133,10 +133,14 @@ final class CoherenceGuard {
         return epoch.get();
     }
 
-    /** Rule 3: everything cached may be stale. Bumps the epoch and kills every token; the caller empties the cache. */
-    void flush() {
-        epoch.incrementAndGet();
+    /**
+     * Rule 3: everything cached may be stale. Bumps the epoch and kills every token; the caller empties the cache (or,
+     * with stale-if-error, marks it unverified). Returns the epoch that ended.
+     */
+    long flush() {
+        long ended = epoch.getAndIncrement();
         tokens.clear();
+        return ended;
     }
 
     /** Rules 1 and 2, at send time: the batch's ticket. Untracked batches get no tokens and will store nothing. */

@@ -90,6 +90,11 @@ final class EnvironmentConfig {
             set("NEARCACHE_VERIFY_RATE", () -> builder.verifyRate(intValue("NEARCACHE_VERIFY_RATE", verifyRate,
                     "a whole number of keys a second, e.g. 10 (0 turns the canary off)")));
         }
+        String staleIfError = value(env, "NEARCACHE_STALE_IF_ERROR");
+        if (staleIfError != null) {
+            set("NEARCACHE_STALE_IF_ERROR", () -> builder.staleIfError(duration("NEARCACHE_STALE_IF_ERROR",
+                    staleIfError)));
+        }
         String verifyThreshold = value(env, "NEARCACHE_VERIFY_FLUSH_THRESHOLD");
         if (verifyThreshold != null) {
             set("NEARCACHE_VERIFY_FLUSH_THRESHOLD", () -> builder.verifyFlushThreshold(intValue(

@@ -55,11 +55,14 @@ final class LocalStore<K, V> {
         final int weight;
         /** {@link System#nanoTime()} past which Redis may have expired the key (rule 8), or {@link #NEVER}. */
         final long expiresAt;
+        /** The epoch its read was sent in: older than the current one, it is unverified (stale-if-error only). */
+        final long epoch;
 
-        Entry(Object value, int weight, long expiresAt) {
+        Entry(Object value, int weight, long expiresAt, long epoch) {
             this.value = value;
             this.weight = weight;
             this.expiresAt = expiresAt;
+            this.epoch = epoch;
         }
     }
 
@@ -77,6 +80,12 @@ final class LocalStore<K, V> {
     private final int maxValueBytes;
     private final boolean negativeCaching;
     private final boolean serverTtl;
+    /** Stale-if-error's window in nanoseconds, or 0 when it is off (then a flush drops every entry). */
+    private final long staleWindowNanos;
+    /** With stale-if-error: when each recent epoch ended (its entries were known coherent until then). */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, Long> epochEnds =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final LongAdder staleServed = new LongAdder();
     private final Cache<Object, Entry> cache;
     private final CoherenceGuard guard = new CoherenceGuard(LocalStore::idOf);
 
@@ -86,7 +95,7 @@ final class LocalStore<K, V> {
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder oversized = new LongAdder();
     private final LongAdder reconnects = new LongAdder();
-    /** Caffeine counted these reads as hits, but the entry's server TTL had run out (see {@link #get}). */
+    /** Caffeine counted these reads as hits, but the entry's server TTL had run out or it was unverified. */
     private final LongAdder expiredHits = new LongAdder();
     private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
     private final LongAdder verifyChecks = new LongAdder();
@@ -105,6 +114,7 @@ final class LocalStore<K, V> {
         this.maxValueBytes = settings.maxValueBytes();
         this.negativeCaching = settings.negativeCaching();
         this.serverTtl = settings.serverTtl();
+        this.staleWindowNanos = settings.staleIfError() == null ? 0 : settings.staleIfError().toNanos();
         for (FlushReason reason : FlushReason.values()) {
             flushes.put(reason, new LongAdder());
         }
@@ -140,6 +150,34 @@ final class LocalStore<K, V> {
             expiredHits.increment();
             return MISS;
         }
+        if (staleWindowNanos != 0 && entry.epoch != guard.epoch()) {
+            expiredHits.increment(); // Caffeine counted a hit; it is a miss
+            return MISS; // unverified since a flush: never served as fresh, only by stale() below
+        }
+        return entry.value == ABSENT ? null : entry.value;
+    }
+
+    /**
+     * Stale-if-error: the value held for {@code id} if it was known coherent no longer than the window ago (an entry
+     * of the current epoch, or of one that ended within the window) and its key's server TTL has not run out; else
+     * {@link #MISS}. Counts what it serves.
+     */
+    Object stale(Object id) {
+        Entry entry = cache.getIfPresent(id);
+        if (entry == null || staleWindowNanos == 0) {
+            return MISS;
+        }
+        long now = System.nanoTime();
+        if (entry.expiresAt != NEVER && now - entry.expiresAt >= 0) {
+            return MISS; // Redis has deleted it by now: known absent, not stale
+        }
+        if (entry.epoch != guard.epoch()) {
+            Long ended = epochEnds.get(entry.epoch);
+            if (ended == null || now - ended > staleWindowNanos) {
+                return MISS;
+            }
+        }
+        staleServed.increment();
         return entry.value == ABSENT ? null : entry.value;
     }
 
@@ -220,7 +258,7 @@ final class LocalStore<K, V> {
             }
             weight = weighed ? valueBytes + codec.encodeKey(key).remaining() : 1;
         }
-        Entry entry = new Entry(value == null ? ABSENT : value, weight, expiresAt);
+        Entry entry = new Entry(value == null ? ABSENT : value, weight, expiresAt, ticket.epoch);
         boolean[] stored = new boolean[1];
         cache.asMap().compute(id, (k, old) -> {
             if (guard.mayStore(ticket, index, k)) {
@@ -280,9 +318,17 @@ final class LocalStore<K, V> {
 
     /** Rule 3 as {@link #flush(FlushReason)}, counted in {@code flushes} only when {@code counted}. */
     void flush(FlushReason reason, boolean counted) {
-        guard.flush();
+        long ended = guard.flush();
         watched.clear();
-        cache.invalidateAll();
+        if (staleWindowNanos == 0) {
+            cache.invalidateAll();
+        } else {
+            // stale-if-error: the entries stay, unverified (get() no longer serves them), as a fallback for reads
+            // Redis cannot answer within the window; the memory bounds still apply to them
+            long now = System.nanoTime();
+            epochEnds.put(ended, now);
+            epochEnds.headMap(ended).entrySet().removeIf(e -> now - e.getValue() > staleWindowNanos);
+        }
         if (counted) {
             flushes.get(reason).increment();
         }
@@ -322,6 +368,9 @@ final class LocalStore<K, V> {
             Entry entry = e.getValue();
             if (entry.expiresAt != NEVER && System.nanoTime() - entry.expiresAt >= 0) {
                 continue; // past its server TTL: no longer served
+            }
+            if (entry.epoch != guard.epoch()) {
+                continue; // unverified (stale-if-error): not served as fresh, so not checked
             }
             Object token = new Object();
             watched.put(e.getKey(), token);
@@ -434,6 +483,10 @@ final class LocalStore<K, V> {
         return reconnects.sum();
     }
 
+    long staleServed() {
+        return staleServed.sum();
+    }
+
     long verifyChecks() {
         return verifyChecks.sum();
     }
@@ -454,7 +507,7 @@ final class LocalStore<K, V> {
         return new NearCacheStats(s.hitCount() - expired, s.missCount() + expired, loads.sum(), loadFailures.sum(),
                 batches.sum(), invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
                 cache.estimatedSize(), weightedSize(), invalidationsReady, verifyChecks.sum(),
-                verifyMismatches.sum());
+                verifyMismatches.sum(), staleServed.sum());
     }
 
     /** Byte-array keys are compared by content. */

@@ -77,6 +77,7 @@ public final class NearCacheBuilder<K, V> {
     Duration readThroughTtl;
     ClientResources clientResources;
     int verifyRate = DEFAULT_VERIFY_RATE;
+    Duration staleIfError;
     int verifyFlushThreshold = DEFAULT_VERIFY_FLUSH_THRESHOLD;
 
     NearCacheBuilder(RedisCodec<K, V> codec) {
@@ -108,6 +109,7 @@ public final class NearCacheBuilder<K, V> {
         this.readThroughTtl = from.readThroughTtl;
         this.clientResources = from.clientResources;
         this.verifyRate = from.verifyRate;
+        this.staleIfError = from.staleIfError;
         this.verifyFlushThreshold = from.verifyFlushThreshold;
     }
 
@@ -350,6 +352,20 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
+     * Stale-if-error (off by default): when Redis cannot answer a read (a timeout, a refused or lost connection, a
+     * cluster slot without a master) and this cache holds a value for the key that was known coherent no longer
+     * than {@code window} ago, return it instead of failing, and count it ({@code nearcache.stale.served}). A read
+     * that Redis answers with an error (NOPERM, a value the codec cannot decode) still fails. For that, a flush
+     * marks entries as unverified instead of dropping them: they are never served as fresh again (a read of one goes
+     * to Redis first), only as this fallback; the memory bounds still apply. The price: during an outage, callers
+     * may get values up to {@code window} older than what Redis would have said. 1 ms to 1 day.
+     */
+    public NearCacheBuilder<K, V> staleIfError(Duration window) {
+        this.staleIfError = positive("staleIfError", window, Duration.ofDays(1));
+        return this;
+    }
+
+    /**
      * After how many mismatches found by the coherence canary (since its last such flush) the whole local cache is
      * flushed ({@code flushes{reason=verify-mismatch}}): 1 to 1,000,000, default 3. Each mismatch evicts its own
      * key in any case.
@@ -478,7 +494,8 @@ public final class NearCacheBuilder<K, V> {
                 localTtl, maxValueBytes, negativeCaching, serverTtl, failFastWhenDisconnected, batchSize, connections,
                 commandTimeout, heartbeatInterval,
                 heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
-                readThroughTtl, sslOptions(), endpoint(), clientResources, verifyRate, verifyFlushThreshold);
+                readThroughTtl, sslOptions(), endpoint(), clientResources, verifyRate, verifyFlushThreshold,
+                staleIfError);
     }
 
     /**

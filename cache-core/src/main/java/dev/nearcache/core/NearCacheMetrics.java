@@ -24,6 +24,7 @@ import java.util.function.ToLongFunction;
  *   <li>{@code nearcache.flushes} (counter, {@code reason=...})</li>
  *   <li>{@code nearcache.verify.checks} and {@code nearcache.verify.mismatches} (counters: the coherence canary's
  *       comparisons with Redis, and the values it found stale with no write in flight)</li>
+ *   <li>{@code nearcache.stale.served} (counter: reads answered by stale-if-error during an outage)</li>
  *   <li>{@code nearcache.reconnects} (counter: invalidation connection re-established)</li>
  *   <li>{@code nearcache.evictions} (counter: size, weight or local TTL)</li>
  *   <li>{@code nearcache.size} and {@code nearcache.weight} (gauges)</li>
@@ -85,6 +86,8 @@ public final class NearCacheMetrics implements MeterBinder {
                 Tags.empty(), s -> s.verifyChecks());
         counter(registry, "nearcache.verify.mismatches", "cached values that differed from Redis with no write in"
                 + " flight (missed invalidations), evicted", Tags.empty(), s -> s.verifyMismatches());
+        counter(registry, "nearcache.stale.served", "reads Redis could not answer, served a value known coherent"
+                + " within the stale-if-error window", Tags.empty(), s -> s.staleServed());
         counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
                 s -> s.reconnects());
         counter(registry, "nearcache.evictions", "entries evicted for size, weight or local TTL", Tags.empty(),

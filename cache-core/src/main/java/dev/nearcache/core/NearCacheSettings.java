@@ -25,6 +25,7 @@ import java.util.List;
  * @param clientResources Lettuce resources owned by the application, or null for the cache's own
  * @param verifyRate     values the coherence canary checks a second (0: off)
  * @param verifyFlushThreshold mismatches after which the canary flushes everything
+ * @param staleIfError   how long after losing coherence a value may still answer a read Redis cannot, or null
  */
 record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris, boolean cluster,
                                Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
@@ -33,7 +34,7 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
                                Duration commandTimeout, Duration heartbeatInterval, Duration heartbeatTimeout,
                                Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
                                String endpoint, ClientResources clientResources, int verifyRate,
-                               int verifyFlushThreshold) {
+                               int verifyFlushThreshold, Duration staleIfError) {
 
     NearCacheSettings {
         redisUris = List.copyOf(redisUris);

@@ -21,11 +21,14 @@ import java.util.Map;
  * @param verifyChecks              cached values the coherence canary compared with Redis
  * @param verifyMismatches          of those, values that differed from Redis with no write in flight to explain it
  *                                  (each evicted when found)
+ * @param staleServed               reads Redis could not answer that were served a value known coherent within the
+ *                                  stale-if-error window
  */
 public record NearCacheStats(long hits, long misses, long loads, long loadFailures, long batches,
                              long invalidations, Map<String, Long> flushes, long reconnects, long evictions,
                              long notCachedOversized, long size, long weightedSize,
-                             boolean invalidationConnectionHealthy, long verifyChecks, long verifyMismatches) {
+                             boolean invalidationConnectionHealthy, long verifyChecks, long verifyMismatches,
+                             long staleServed) {
 
     /** Hits divided by reads, or 0 before the first read. */
     public double hitRatio() {

@@ -48,6 +48,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     /** Whether {@link #resources} are the cache's own, to shut down on close (not the application's). */
     private final boolean ownsResources;
     private final Routing<K, V> routing;
+    private final boolean staleIfError;
     /** Compares sampled entries with Redis (null when {@code verifyRate} is 0). */
     private final CoherenceCanary<K, V> canary;
     private final ConcurrentHashMap<Object, CompletableFuture<V>> readThrough = new ConcurrentHashMap<>();
@@ -59,6 +60,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         this.endpoint = settings.endpoint();
         this.commandTimeout = settings.commandTimeout();
         this.readThroughTtl = settings.readThroughTtl();
+        this.staleIfError = settings.staleIfError() != null;
         this.store = new LocalStore<>(settings);
         this.ownsResources = settings.clientResources() == null;
         this.resources = ownsResources ? DefaultClientResources.create() : settings.clientResources();
@@ -85,12 +87,42 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     @Override
     @SuppressWarnings("unchecked")
     public V get(K key) {
-        Object local = store.get(idOf(Objects.requireNonNull(key, "key must not be null")));
+        Object id = idOf(Objects.requireNonNull(key, "key must not be null"));
+        Object local = store.get(id);
         if (local != LocalStore.MISS) {
             return (V) local;
         }
         requireRoundTrip(key);
-        return await(routing.load(key));
+        try {
+            return await(routing.load(key));
+        } catch (NearCacheException e) {
+            return staleOrThrow(id, e);
+        }
+    }
+
+    /**
+     * Stale-if-error: a read Redis could not answer gets the value known coherent within the window, if there is
+     * one; otherwise, or when Redis answered with an error of its own (the server is up), the failure stands.
+     */
+    @SuppressWarnings("unchecked")
+    private V staleOrThrow(Object id, NearCacheException failure) {
+        if (!staleIfError || answeredWithError(failure)) {
+            throw failure;
+        }
+        Object stale = store.stale(id);
+        if (stale == LocalStore.MISS) {
+            throw failure;
+        }
+        return (V) stale;
+    }
+
+    private static boolean answeredWithError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.lettuce.core.RedisCommandExecutionException || t instanceof IllegalArgumentException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -103,7 +135,11 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         requireRoundTrip(key);
         return routing.load(key).handle((value, failure) -> {
             if (failure != null) {
-                throw unavailable("read", failure);
+                RuntimeException e = unavailable("read", failure);
+                if (e instanceof NearCacheException n) {
+                    return staleOrThrow(idOf(key), n);
+                }
+                throw e;
             }
             return value;
         });
@@ -127,7 +163,13 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         // in chunks, so a getAll of any size stays within the loader's bound of waiting keys
         for (int from = 0; from < missing.size(); from += GET_ALL_CHUNK) {
             List<K> chunk = missing.subList(from, Math.min(missing.size(), from + GET_ALL_CHUNK));
-            result.putAll(await(routing.loadAll(chunk)));
+            try {
+                result.putAll(await(routing.loadAll(chunk)));
+            } catch (NearCacheException e) {
+                for (K key : chunk) { // stale-if-error: every key of the chunk has a fallback, or the call fails
+                    result.put(key, staleOrThrow(idOf(key), e));
+                }
+            }
         }
         return result;
     }

@@ -98,6 +98,7 @@ class EnvironmentConfigTest {
                 failure(Map.of("NEARCACHE_CONNECTIONS", "0")));
         assertEquals(0, apply(Map.of("NEARCACHE_VERIFY_RATE", "0")).verifyRate, "0 turns the canary off");
         assertEquals(7, apply(Map.of("NEARCACHE_VERIFY_FLUSH_THRESHOLD", "7")).verifyFlushThreshold);
+        assertEquals(Duration.ofSeconds(30), apply(Map.of("NEARCACHE_STALE_IF_ERROR", "30s")).staleIfError);
         assertEquals("NEARCACHE_VERIFY_RATE: verifyRate must be between 0 and 10000 keys a second, got 20000",
                 failure(Map.of("NEARCACHE_VERIFY_RATE", "20000")));
         assertEquals("NEARCACHE_SERVER_TTL must be true or false, got 'yes please'",

@@ -114,10 +114,11 @@ final class DemoServer implements AutoCloseable {
         boolean healthy = stats.invalidationConnectionHealthy();
         String json = String.format(java.util.Locale.ROOT, "{\"status\":\"%s\",\"instance\":\"%s\","
                         + "\"invalidationConnection\":\"%s\",\"entries\":%d,\"hitRatio\":%.3f,"
-                        + "\"invalidations\":%d,\"verifyChecks\":%d,\"verifyMismatches\":%d,\"catalogLookups\":%d}\n",
+                        + "\"invalidations\":%d,\"verifyChecks\":%d,\"verifyMismatches\":%d,\"staleServed\":%d,"
+                        + "\"catalogLookups\":%d}\n",
                 healthy ? "UP" : "DEGRADED", name, healthy ? "connected" : "down: reads go to Redis, nothing cached",
                 stats.size(), stats.hitRatio(), stats.invalidations(), stats.verifyChecks(), stats.verifyMismatches(),
-                catalog.lookups());
+                stats.staleServed(), catalog.lookups());
         respond(exchange, healthy ? 200 : 503, "application/json", json);
     }
 

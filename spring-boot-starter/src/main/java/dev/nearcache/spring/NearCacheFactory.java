@@ -51,6 +51,7 @@ final class NearCacheFactory {
         set("nearcache.read-through-ttl", p.getReadThroughTtl(), b::readThroughTtl);
         set("nearcache.topology-refresh-period", p.getTopologyRefreshPeriod(), b::topologyRefreshPeriod);
         set("nearcache.verify-rate", p.getVerifyRate(), b::verifyRate);
+        set("nearcache.stale-if-error", p.getStaleIfError(), b::staleIfError);
         set("nearcache.verify-flush-threshold", p.getVerifyFlushThreshold(), b::verifyFlushThreshold);
         set("nearcache.tls.ca-file", p.getTls().getCaFile(), b::tlsCaFile);
         set("nearcache.tls.verify-peer", p.getTls().getVerifyPeer(), b::tlsVerifyPeer);

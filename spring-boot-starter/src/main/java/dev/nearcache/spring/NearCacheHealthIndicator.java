@@ -30,6 +30,7 @@ final class NearCacheHealthIndicator implements HealthIndicator {
                 .withDetail("invalidations", stats.invalidations())
                 .withDetail("verifyChecks", stats.verifyChecks())
                 .withDetail("verifyMismatches", stats.verifyMismatches())
+                .withDetail("staleServed", stats.staleServed())
                 .withDetail("flushes", stats.flushes())
                 .build();
     }

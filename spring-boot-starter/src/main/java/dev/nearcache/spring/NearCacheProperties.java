@@ -52,6 +52,8 @@ public class NearCacheProperties {
     private Integer verifyRate;
     /** Mismatches the canary finds before it flushes everything (default 3). */
     private Integer verifyFlushThreshold;
+    /** Serve a value known coherent within this window when Redis cannot answer, e.g. 30s (default: off). */
+    private Duration staleIfError;
     /** TLS options beyond spring.data.redis.ssl.enabled. */
     private final Tls tls = new Tls();
     /** Whether the starter's CacheManager is created (it backs off anyway when the application defines one). */
@@ -278,6 +280,14 @@ public class NearCacheProperties {
 
     public void setTopologyRefreshPeriod(Duration topologyRefreshPeriod) {
         this.topologyRefreshPeriod = topologyRefreshPeriod;
+    }
+
+    public Duration getStaleIfError() {
+        return staleIfError;
+    }
+
+    public void setStaleIfError(Duration staleIfError) {
+        this.staleIfError = staleIfError;
     }
 
     public Integer getVerifyRate() {
