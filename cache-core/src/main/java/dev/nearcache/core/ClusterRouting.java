@@ -413,6 +413,16 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     // ---- state ----------------------------------------------------------------------------------------------------
 
     @Override
+    public CompletableFuture<ServerTracking> serverTracking() {
+        List<CompletableFuture<ServerTracking>> nodes = new ArrayList<>();
+        for (NodeShard<K, V> shard : allShards) {
+            nodes.add(shard.serverTracking());
+        }
+        return CompletableFuture.allOf(nodes.toArray(CompletableFuture[]::new))
+                .thenApply(done -> ServerTracking.combine(nodes.stream().map(CompletableFuture::join).toList()));
+    }
+
+    @Override
     public CompletableFuture<Boolean> invalidationBarrier() {
         List<CompletableFuture<Boolean>> barriers = new ArrayList<>();
         for (NodeShard<K, V> shard : allShards) {

@@ -4,7 +4,6 @@ import io.lettuce.core.KeyValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -31,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * concurrent delete: the canary's read repairs such an entry (it is evicted) but does not count it.
  *
  * <p><b>Cost.</b> One MGET of {@code verifyRate} keys a second on the write connection, plus one PING per master when
- * a value differed; no tracking state in Redis. Runs on its own daemon thread; thread-safe with everything else.
+ * a value differed; no tracking state in Redis. Runs on the cache's background thread; safe with everything else.
  */
-final class CoherenceCanary<K, V> implements AutoCloseable {
+final class CoherenceCanary<K, V> {
     private static final Logger log = LoggerFactory.getLogger(CoherenceCanary.class);
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -42,24 +41,19 @@ final class CoherenceCanary<K, V> implements AutoCloseable {
     private final int rate;
     private final int flushThreshold;
     private final Duration barrierTimeout;
-    private final ScheduledExecutorService thread;
     private int mismatchesSinceFlush;
     private long foundSinceLog;
     private long lastLogNanos = System.nanoTime() - LOG_INTERVAL_NANOS;
 
+    /** Schedules a round a second on {@code background}, the cache's background thread. */
     CoherenceCanary(LocalStore<K, V> store, Routing<K, V> routing, int rate, int flushThreshold,
-                    Duration commandTimeout) {
+                    Duration commandTimeout, ScheduledExecutorService background) {
         this.store = store;
         this.routing = routing;
         this.rate = rate;
         this.flushThreshold = flushThreshold;
         this.barrierTimeout = commandTimeout.multipliedBy(2);
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "nearcache-verify");
-            t.setDaemon(true);
-            return t;
-        });
-        thread.scheduleWithFixedDelay(this::round, 1, 1, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(this::round, 1, 1, TimeUnit.SECONDS);
     }
 
     /** One round: sample, read, compare, and decide the differences after the barrier. */
@@ -145,10 +139,5 @@ final class CoherenceCanary<K, V> implements AutoCloseable {
             store.flush(FlushReason.VERIFY_MISMATCH);
             mismatchesSinceFlush = 0;
         }
-    }
-
-    @Override
-    public void close() {
-        thread.shutdownNow();
     }
 }

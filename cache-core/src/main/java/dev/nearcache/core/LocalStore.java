@@ -86,6 +86,9 @@ final class LocalStore<K, V> {
     private final java.util.concurrent.ConcurrentSkipListMap<Long, Long> epochEnds =
             new java.util.concurrent.ConcurrentSkipListMap<>();
     private final LongAdder staleServed = new LongAdder();
+    /** Invalidations of keys not held here (evicted locally, or never cached): with a full tracking table, many. */
+    private final LongAdder invalidationsNotHeld = new LongAdder();
+    private volatile ServerTracking serverTracking = ServerTracking.UNKNOWN;
     private final Cache<Object, Entry> cache;
     private final CoherenceGuard guard = new CoherenceGuard(LocalStore::idOf);
 
@@ -290,20 +293,38 @@ final class LocalStore<K, V> {
      * Removes the key's entry and kills its token, in one per-key critical section: an invalidation from Redis
      * (rule 2) or an own write (rule 6), so that a read in flight across it cannot store the old value.
      */
-    void evict(Object id) {
+    boolean evict(Object id) {
+        boolean[] held = new boolean[1];
         cache.asMap().compute(id, (k, old) -> {
+            held[0] = old != null;
             guard.invalidate(k);
             watched.remove(k);
             return null;
         });
+        return held[0];
     }
 
     /** Redis reported writes to these keys. */
     void invalidated(List<K> keys) {
         invalidations.add(keys.size());
         for (K key : keys) {
-            evict(idOf(key));
+            if (!evict(idOf(key))) {
+                invalidationsNotHeld.increment();
+            }
         }
+    }
+
+    /** The latest look at the server's tracking table ({@link TrackingTableMonitor}). */
+    void serverTracking(ServerTracking tracking) {
+        this.serverTracking = tracking;
+    }
+
+    ServerTracking serverTracking() {
+        return serverTracking;
+    }
+
+    long invalidationsNotHeld() {
+        return invalidationsNotHeld.sum();
     }
 
     /** A node's invalidation connection came back after a loss. */
@@ -507,7 +528,8 @@ final class LocalStore<K, V> {
         return new NearCacheStats(s.hitCount() - expired, s.missCount() + expired, loads.sum(), loadFailures.sum(),
                 batches.sum(), invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
                 cache.estimatedSize(), weightedSize(), invalidationsReady, verifyChecks.sum(),
-                verifyMismatches.sum(), staleServed.sum());
+                verifyMismatches.sum(), staleServed.sum(), invalidationsNotHeld.sum(), serverTracking.keys(),
+                serverTracking.fill());
     }
 
     /** Byte-array keys are compared by content. */

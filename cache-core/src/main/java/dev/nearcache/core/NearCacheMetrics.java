@@ -25,6 +25,8 @@ import java.util.function.ToLongFunction;
  *   <li>{@code nearcache.verify.checks} and {@code nearcache.verify.mismatches} (counters: the coherence canary's
  *       comparisons with Redis, and the values it found stale with no write in flight)</li>
  *   <li>{@code nearcache.stale.served} (counter: reads answered by stale-if-error during an outage)</li>
+ *   <li>{@code nearcache.invalidations.not.held} (counter) and {@code nearcache.server.tracking.keys} and
+ *       {@code nearcache.server.tracking.fill} (gauges: Redis's tracking table, NaN when the user may not read it)</li>
  *   <li>{@code nearcache.reconnects} (counter: invalidation connection re-established)</li>
  *   <li>{@code nearcache.evictions} (counter: size, weight or local TTL)</li>
  *   <li>{@code nearcache.size} and {@code nearcache.weight} (gauges)</li>
@@ -88,6 +90,15 @@ public final class NearCacheMetrics implements MeterBinder {
                 + " flight (missed invalidations), evicted", Tags.empty(), s -> s.verifyMismatches());
         counter(registry, "nearcache.stale.served", "reads Redis could not answer, served a value known coherent"
                 + " within the stale-if-error window", Tags.empty(), s -> s.staleServed());
+        counter(registry, "nearcache.invalidations.not.held", "invalidations of keys not held locally", Tags.empty(),
+                s -> s.invalidationsNotHeld());
+        Gauge.builder("nearcache.server.tracking.keys", cache.store(), s -> s.serverTracking().keys() < 0 ? Double.NaN
+                        : s.serverTracking().keys()).description("keys in Redis's tracking table (all clients)")
+                .tags(tags).register(registry);
+        Gauge.builder("nearcache.server.tracking.fill", cache.store(), s -> s.serverTracking().fill() < 0 ? Double.NaN
+                        : s.serverTracking().fill())
+                .description("share of tracking-table-max-keys in use (past 1 Redis evicts tracked keys)")
+                .tags(tags).register(registry);
         counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
                 s -> s.reconnects());
         counter(registry, "nearcache.evictions", "entries evicted for size, weight or local TTL", Tags.empty(),

@@ -23,12 +23,19 @@ import java.util.Map;
  *                                  (each evicted when found)
  * @param staleServed               reads Redis could not answer that were served a value known coherent within the
  *                                  stale-if-error window
+ * @param invalidationsNotHeld      invalidations of keys not held locally (evicted here, or evicted from Redis's full
+ *                                  tracking table before ever being read again)
+ * @param serverTrackingKeys        keys in Redis's tracking table (all clients; summed over a cluster's masters), or
+ *                                  -1 if unknown (an ACL user without {@code +info})
+ * @param serverTrackingFill        that table's share of {@code tracking-table-max-keys} (the fullest master's), or -1
+ *                                  if unknown or unbounded; above 0.8 it is logged as a warning
  */
 public record NearCacheStats(long hits, long misses, long loads, long loadFailures, long batches,
                              long invalidations, Map<String, Long> flushes, long reconnects, long evictions,
                              long notCachedOversized, long size, long weightedSize,
                              boolean invalidationConnectionHealthy, long verifyChecks, long verifyMismatches,
-                             long staleServed) {
+                             long staleServed, long invalidationsNotHeld, long serverTrackingKeys,
+                             double serverTrackingFill) {
 
     /** Hits divided by reads, or 0 before the first read. */
     public double hitRatio() {

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -338,6 +339,24 @@ final class NodeShard<K, V> implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The node's tracking table ({@code INFO stats}, {@code CONFIG GET tracking-table-max-keys}) asked on a data
+     * connection; parts an ACL user may not read are unknown (-1), never a failure.
+     */
+    CompletableFuture<ServerTracking> serverTracking() {
+        for (DataConnection<K, V> connection : loader.connections()) {
+            if (connection.isOpen()) {
+                var commands = connection.commands().async();
+                CompletableFuture<String> info = commands.info("stats").toCompletableFuture()
+                        .exceptionally(e -> null);
+                CompletableFuture<Map<String, String>> config = commands.configGet("tracking-table-max-keys")
+                        .toCompletableFuture().exceptionally(e -> null);
+                return info.thenCombine(config, ServerTracking::parse);
+            }
+        }
+        return CompletableFuture.completedFuture(ServerTracking.UNKNOWN);
     }
 
     /** The node's {@code CLUSTER NODES}, asked on a data connection (no new connection per look). */

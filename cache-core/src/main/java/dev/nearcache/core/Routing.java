@@ -40,6 +40,9 @@ interface Routing<K, V> extends AutoCloseable {
      */
     CompletableFuture<Boolean> invalidationBarrier();
 
+    /** Every node's tracking table, combined ({@link ServerTracking#combine}); unknown parts are -1. */
+    CompletableFuture<ServerTracking> serverTracking();
+
     /** Whether every node's invalidation connection is ready (so reads of every key may be cached). */
     boolean invalidationsReady();
 

@@ -80,6 +80,11 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     }
 
     @Override
+    public CompletableFuture<ServerTracking> serverTracking() {
+        return shard.serverTracking();
+    }
+
+    @Override
     public CompletableFuture<Boolean> invalidationBarrier() {
         return shard.invalidationBarrier();
     }

@@ -49,8 +49,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private final boolean ownsResources;
     private final Routing<K, V> routing;
     private final boolean staleIfError;
-    /** Compares sampled entries with Redis (null when {@code verifyRate} is 0). */
-    private final CoherenceCanary<K, V> canary;
+    /** The cache's one background thread: the coherence canary and the tracking-table monitor. */
+    private final java.util.concurrent.ScheduledExecutorService background;
     private final ConcurrentHashMap<Object, CompletableFuture<V>> readThrough = new ConcurrentHashMap<>();
 
     private volatile boolean closed;
@@ -76,8 +76,17 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
                     + ConnectFailures.describe(e, endpoint,
                     settings.redisUris().stream().anyMatch(RedisURI::isSsl)), e);
         }
-        this.canary = settings.verifyRate() == 0 ? null : new CoherenceCanary<>(store, routing,
-                settings.verifyRate(), settings.verifyFlushThreshold(), settings.commandTimeout());
+        this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nearcache-background");
+            t.setDaemon(true);
+            return t;
+        });
+        if (settings.verifyRate() > 0) {
+            new CoherenceCanary<>(store, routing, settings.verifyRate(), settings.verifyFlushThreshold(),
+                    settings.commandTimeout(), background);
+        }
+        TrackingTableMonitor monitor = new TrackingTableMonitor(store, routing, settings.commandTimeout().toMillis());
+        background.scheduleWithFixedDelay(monitor::look, 0, TrackingTableMonitor.PERIOD_SECONDS, TimeUnit.SECONDS);
         log.info("near cache connected to {}: {} data connections per node, invalidations {}", endpoint,
                 settings.connections(), routing.invalidationsReady() ? "ready" : "pending");
     }
@@ -394,9 +403,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             return;
         }
         closed = true;
-        if (canary != null) {
-            canary.close();
-        }
+        background.shutdownNow();
         routing.close();
         store.clear();
         shutdownResources();

@@ -57,6 +57,14 @@ class LeastPrivilegeIT {
             cache.set("k", "v3");
             assertEquals("v3", admin.sync().get("k"));
             assertTrue(cache.stats().invalidationConnectionHealthy());
+            // without +info and +config|get the tracking table is unknown, never an error
+            assertEquals(-1, cache.stats().serverTrackingKeys());
+            assertEquals(-1, cache.stats().serverTrackingFill());
+        }
+        try (NearCache<String, String> cache = NearCache.builder()
+                .redisUri(user("observer", MINIMAL + " +info +config|get")).build()) {
+            org.awaitility.Awaitility.await("with +info and +config|get it is seen").atMost(Duration.ofSeconds(10))
+                    .until(() -> cache.stats().serverTrackingKeys() >= 0 && cache.stats().serverTrackingFill() >= 0);
         }
     }
 

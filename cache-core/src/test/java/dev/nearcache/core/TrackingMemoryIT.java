@@ -49,6 +49,13 @@ class TrackingMemoryIT {
                     + " locally", KEYS, tracked, invalidations, cache.stats().size());
             assertTrue(tracked <= TRACKED_AT_MOST + 1, "Redis tracks " + tracked + " keys");
             assertTrue(invalidations >= KEYS - TRACKED_AT_MOST - 1, "evicted keys are invalidated: " + invalidations);
+            // the table in view: keys and fill from INFO and CONFIG GET, within one look of the monitor
+            await("the tracking table's fill is seen").atMost(Duration.ofSeconds(15)).until(() ->
+                    cache.stats().serverTrackingFill() >= ServerTracking.WARN_FILL);
+            NearCacheStats seen = cache.stats();
+            assertTrue(seen.serverTrackingKeys() > 0 && seen.serverTrackingKeys() <= TRACKED_AT_MOST + 1,
+                    seen.toString());
+            assertEquals(seen.serverTrackingKeys() / (double) TRACKED_AT_MOST, seen.serverTrackingFill(), 1e-9);
             for (int i = 0; i < KEYS; i++) {
                 values.put("mem:" + i, "v2");
             }
@@ -64,6 +71,29 @@ class TrackingMemoryIT {
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             redis.server().command(Duration.ofSeconds(2), "CONFIG", "SET", "tracking-table-max-keys", "1000000");
+        }
+    }
+
+    @Test
+    void invalidationsOfKeysNoLongerHeldAreCounted() {
+        RedisClient client = RedisClient.create(redis.server().uri());
+        try (StatefulRedisConnection<String, String> other = client.connect();
+             NearCache<String, String> cache = NearCache.builder().redisUri(redis.server().uri()).maximumSize(100)
+                     .build()) {
+            Map<String, String> values = new HashMap<>();
+            for (int i = 0; i < 2_000; i++) {
+                values.put("held:" + i, "v1");
+            }
+            other.sync().mset(values);
+            for (int i = 0; i < 2_000; i++) {
+                cache.get("held:" + i); // tracked in Redis, but at most 100 are kept here
+            }
+            other.sync().mset(values);
+            await("invalidations of keys evicted here are counted").atMost(Duration.ofSeconds(10))
+                    .until(() -> cache.stats().invalidationsNotHeld() >= 1_500);
+            assertTrue(cache.stats().invalidationsNotHeld() <= cache.stats().invalidations(), cache.stats().toString());
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
 

@@ -31,6 +31,8 @@ final class NearCacheHealthIndicator implements HealthIndicator {
                 .withDetail("verifyChecks", stats.verifyChecks())
                 .withDetail("verifyMismatches", stats.verifyMismatches())
                 .withDetail("staleServed", stats.staleServed())
+                .withDetail("serverTrackingKeys", stats.serverTrackingKeys())
+                .withDetail("serverTrackingFill", Math.round(stats.serverTrackingFill() * 1000) / 1000.0)
                 .withDetail("flushes", stats.flushes())
                 .build();
     }
