@@ -36,8 +36,8 @@ import org.HdrHistogram.Histogram;
  * hottest keys are read through the system and compared with the cluster.
  *
  * <p>Options: {@code --seconds N} (measured, default 10), {@code --warmup N} (5), {@code --threads 16,64},
- * {@code --out DIR} (where {@code benchmarks-cluster.md} goes, default docs). Run it with
- * {@code mvn -pl benchmarks exec:exec -Dbench=ClusterBenchmark -Dbench.args="..."}.
+ * {@code --out DIR} (where {@code benchmarks-cluster.md} goes, default docs). Run it with {@code ./mvnw -q -pl
+ * benchmarks -am -Dmaven.test.skip package exec:exec -Dbench=ClusterBenchmark -Dbench.args="..."}.
  */
 public final class ClusterBenchmark {
     private static final int MASTERS = 3;
