@@ -92,6 +92,8 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         long readyNanos;
         long pingsSent;
         volatile long pongs;
+        /** The I/O thread of its connection, as seen from callbacks that ran there (see {@link #barrierPing}). */
+        volatile EventExecutor ioThread;
         ScheduledFuture<?> heartbeat;
 
         Session(int number) {
@@ -144,6 +146,10 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
 
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                Session session = current; // the one connecting: a session connects once, after it became current
+                if (session != null) {
+                    session.ioThread = ThreadExecutorMap.currentExecutor(); // runs on the channel's I/O thread
+                }
             }
         });
     }
@@ -191,31 +197,54 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
                 done.complete(false);
                 return;
             }
-            // The PONG is decoded after every invalidation Redis wrote before it, and each of those is handed to
-            // this thread as it is decoded. Over RESP2, Lettuce replays pub/sub messages that arrived while a command
-            // was outstanding right after completing that command, in the same pass of its I/O thread: so hop over
-            // that thread once more before queueing the completion behind them.
-            session.connection.async().ping().whenComplete((pong, failure) -> {
-                if (failure != null) {
-                    done.complete(false);
-                    return;
-                }
-                Runnable complete = () -> onEventThread(() -> done.complete(session == current && !session.over));
-                EventExecutor ioThread = ThreadExecutorMap.currentExecutor();
-                if (ioThread != null) {
-                    ioThread.execute(complete);
-                } else {
-                    complete.run();
-                }
-                if (closed) {
-                    done.complete(false);
-                }
-            });
+            barrierPing(session, done, 0);
         });
         if (closed) {
             done.complete(false); // closed meanwhile: the event thread may never run the task
         }
         return done;
+    }
+
+    private void noteIoThread(Session session) {
+        if (session.ioThread == null) {
+            EventExecutor here = ThreadExecutorMap.currentExecutor();
+            if (here != null) {
+                session.ioThread = here;
+            }
+        }
+    }
+
+    /**
+     * The PONG is decoded after every invalidation Redis wrote before it, and each of those is handed to the event
+     * thread as it is decoded. Over RESP2, Lettuce replays pub/sub messages that arrived while a command was
+     * outstanding right after completing that command, in the same pass of its I/O thread: so the completion hops
+     * over that thread once more before it is queued behind them, also when the PONG had already been decoded when
+     * the callback was attached (it then runs here, and the connection's I/O thread is the one noted earlier).
+     */
+    private void barrierPing(Session session, CompletableFuture<Boolean> done, int attempt) {
+        if (session.over || session != current) {
+            done.complete(false);
+            return;
+        }
+        session.connection.async().ping().whenComplete((pong, failure) -> {
+            if (failure != null || closed) {
+                done.complete(false);
+                return;
+            }
+            EventExecutor ioThread = ThreadExecutorMap.currentExecutor();
+            if (ioThread == null) {
+                ioThread = session.ioThread; // completed before the callback was attached: run it here
+            }
+            if (ioThread == null) { // no callback of this connection has run on its I/O thread yet
+                if (attempt < 3) {
+                    onEventThread(() -> barrierPing(session, done, attempt + 1));
+                } else {
+                    done.complete(false);
+                }
+                return;
+            }
+            ioThread.execute(() -> onEventThread(() -> done.complete(session == current && !session.over)));
+        });
     }
 
     @Override
@@ -339,6 +368,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         }
         long number = ++session.pingsSent;
         session.connection.async().ping().whenComplete((pong, failure) -> {
+            noteIoThread(session);
             if (failure == null) {
                 session.pongs = number;
             } else {
@@ -438,6 +468,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     }
 
     private void received(Session session, Payload<K> payload) {
+        noteIoThread(session);
         onEventThread(() -> {
             if (session != current || session.over) {
                 return; // the session ended: its loss was reported, so these keys are covered by the flush
