@@ -161,6 +161,16 @@ final class LocalStore<K, V> {
     }
 
     /**
+     * Stale-if-error: Redis answered a read of {@code id}, so an unverified entry of it (an older epoch) is older than
+     * what the caller just got and must not be a fallback later; an entry of the current epoch stays.
+     */
+    void answered(Object id) {
+        if (staleWindowNanos != 0) {
+            cache.asMap().computeIfPresent(id, (k, e) -> e.epoch != guard.epoch() ? null : e);
+        }
+    }
+
+    /**
      * Stale-if-error: the value held for {@code id} if it was known coherent no longer than the window ago (an entry
      * of the current epoch, or of one that ended within the window) and its key's server TTL has not run out; else
      * {@link #MISS}. Counts what it serves.
@@ -341,8 +351,8 @@ final class LocalStore<K, V> {
     void flush(FlushReason reason, boolean counted) {
         long ended = guard.flush();
         watched.clear();
-        if (staleWindowNanos == 0) {
-            cache.invalidateAll();
+        if (staleWindowNanos == 0 || reason == FlushReason.VERIFY_MISMATCH) {
+            cache.invalidateAll(); // a canary flush: the entries are suspect, not even a fallback
         } else {
             // stale-if-error: the entries stay, unverified (get() no longer serves them), as a fallback for reads
             // Redis cannot answer within the window; the memory bounds still apply to them
@@ -396,7 +406,7 @@ final class LocalStore<K, V> {
             Object token = new Object();
             watched.put(e.getKey(), token);
             // the entry as of after the watch began: a store or eviction from here on is seen by the check
-            Entry current = cache.getIfPresent(e.getKey());
+            Entry current = cache.policy().getIfPresentQuietly(e.getKey()); // no hit counted, no frequency
             if (current == null) {
                 watched.remove(e.getKey(), token);
                 continue;

@@ -358,7 +358,9 @@ public final class NearCacheBuilder<K, V> {
      * that Redis answers with an error (NOPERM, a value the codec cannot decode) still fails. For that, a flush
      * marks entries as unverified instead of dropping them: they are never served as fresh again (a read of one goes
      * to Redis first), only as this fallback; the memory bounds still apply. The price: during an outage, callers
-     * may get values up to {@code window} older than what Redis would have said. 1 ms to 1 day.
+     * may get values up to {@code window} older than what Redis would have said (counted from when the cache saw its
+     * coherence end, which is one heartbeat interval plus its timeout at most after it did). A value Redis has
+     * answered differently since is never a fallback. 1 ms to 1 day.
      */
     public NearCacheBuilder<K, V> staleIfError(Duration window) {
         this.staleIfError = positive("staleIfError", window, Duration.ofDays(1));

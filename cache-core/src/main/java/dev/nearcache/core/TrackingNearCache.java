@@ -102,11 +102,16 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             return (V) local;
         }
         requireRoundTrip(key);
+        V value;
         try {
-            return await(routing.load(key));
+            value = await(routing.load(key));
         } catch (NearCacheException e) {
             return staleOrThrow(id, e);
         }
+        if (staleIfError) {
+            store.answered(id);
+        }
+        return value;
     }
 
     /**
@@ -115,7 +120,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
      */
     @SuppressWarnings("unchecked")
     private V staleOrThrow(Object id, NearCacheException failure) {
-        if (!staleIfError || answeredWithError(failure)) {
+        if (!staleIfError || !redisUnavailable(failure)) {
             throw failure;
         }
         Object stale = store.stale(id);
@@ -125,9 +130,25 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         return (V) stale;
     }
 
-    private static boolean answeredWithError(Throwable failure) {
+    /**
+     * Whether the read failed because Redis could not answer: a timeout, a connection refused, lost or not yet back,
+     * or a server that says it cannot serve now (CLUSTERDOWN, MASTERDOWN, LOADING, BUSY, TRYAGAIN). Anything else,
+     * such as NOPERM or a value the codec cannot decode, is an answer, and fails the read.
+     */
+    static boolean redisUnavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof io.lettuce.core.RedisCommandExecutionException || t instanceof IllegalArgumentException) {
+            if (t instanceof io.lettuce.core.RedisCommandExecutionException) {
+                String m = String.valueOf(t.getMessage());
+                return m.startsWith("CLUSTERDOWN") || m.startsWith("MASTERDOWN") || m.startsWith("LOADING")
+                        || m.startsWith("BUSY") || m.startsWith("TRYAGAIN");
+            }
+            if (t instanceof RedisCommandTimeoutException || t instanceof io.lettuce.core.RedisConnectionException
+                    || t instanceof java.io.IOException) {
+                return true;
+            }
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof io.lettuce.core.RedisException && (m.contains("not connected")
+                    || m.contains("Connection closed") || m.contains("Connection reset"))) {
                 return true;
             }
         }
@@ -149,6 +170,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
                     return staleOrThrow(idOf(key), n);
                 }
                 throw e;
+            }
+            if (staleIfError) {
+                store.answered(idOf(key));
             }
             return value;
         });
@@ -174,9 +198,15 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             List<K> chunk = missing.subList(from, Math.min(missing.size(), from + GET_ALL_CHUNK));
             try {
                 result.putAll(await(routing.loadAll(chunk)));
+                if (staleIfError) {
+                    chunk.forEach(key -> store.answered(idOf(key)));
+                }
             } catch (NearCacheException e) {
-                for (K key : chunk) { // stale-if-error: every key of the chunk has a fallback, or the call fails
-                    result.put(key, staleOrThrow(idOf(key), e));
+                if (!staleIfError) {
+                    throw e;
+                }
+                for (K key : chunk) { // each key on its own: its own answer, or its own fallback or failure
+                    result.put(key, get(key));
                 }
             }
         }
