@@ -160,6 +160,7 @@ class InvalidationListenerIT {
 
     @ParameterizedTest
     @EnumSource(ProtocolVersion.class)
+    @SuppressWarnings("try") // closed inside the block on purpose: a barrier after close completes with false
     void aBarrierCompletesOnlyAfterTheInvalidationsOfEarlierWrites(ProtocolVersion protocol) throws Exception {
         Recorder recorder = new Recorder();
         RedisClient dataClient = RedisClient.create(redis.server().uri());
