@@ -176,7 +176,7 @@ final class LocalStore<K, V> {
      * {@link #MISS}. Counts what it serves.
      */
     Object stale(Object id) {
-        Entry entry = cache.getIfPresent(id);
+        Entry entry = cache.policy().getIfPresentQuietly(id); // the read was counted as a miss already
         if (entry == null || staleWindowNanos == 0) {
             return MISS;
         }
