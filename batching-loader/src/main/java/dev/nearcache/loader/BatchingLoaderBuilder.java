@@ -63,6 +63,7 @@ public final class BatchingLoaderBuilder<K, V> {
     private ClientResources clientResources;
     private String clientName = "nearcache-data";
     private boolean groupBySlot;
+    private java.util.function.Predicate<? super K> optIn;
     private BatchObserver<K, V, Object> observer;
     private final List<DataConnectionListener<K, V>> listeners = new ArrayList<>();
 
@@ -85,6 +86,7 @@ public final class BatchingLoaderBuilder<K, V> {
         this.clientResources = from.clientResources;
         this.clientName = from.clientName;
         this.groupBySlot = from.groupBySlot;
+        // optIn is a predicate of the old key type: a new codec leaves it unset
     }
 
     /**
@@ -223,6 +225,24 @@ public final class BatchingLoaderBuilder<K, V> {
         }
         this.clientName = name;
         return this;
+    }
+
+    /**
+     * For connections whose tracking is {@code CLIENT TRACKING ON ... OPTIN}: the keys {@code tracked} accepts are
+     * read with {@code CLIENT CACHING YES} written right before their MGET, on the same connection and in the same
+     * write, so Redis tracks exactly those reads; the other keys go in MGETs of their own without it, untracked. If
+     * a {@code CLIENT CACHING YES} fails (a connection whose tracking is not on yet), its MGET still answers the
+     * callers, but the observer is told it failed, so nothing of an untracked read is stored. Default: none (every
+     * read as the connection's tracking has it). Set it after {@code codec(...)}, which starts a builder of the new
+     * key type without it.
+     */
+    public BatchingLoaderBuilder<K, V> optIn(java.util.function.Predicate<? super K> tracked) {
+        this.optIn = java.util.Objects.requireNonNull(tracked, "tracked must not be null");
+        return this;
+    }
+
+    java.util.function.Predicate<? super K> optIn() {
+        return optIn;
     }
 
     /**

@@ -13,6 +13,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
@@ -70,6 +71,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final long commandTimeoutNanos;
     private final BatchObserver<K, V, Object> observer;
     private final boolean groupBySlot;
+    /** With OPTIN tracking: the keys read with CLIENT CACHING YES before their MGET (null: every key as is). */
+    private final java.util.function.Predicate<? super K> optIn;
     private final boolean readTtls;
     private final List<DataConnectionListener<K, V>> listeners;
     private final List<Lane> lanes;
@@ -121,20 +124,38 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         Batch(Lane lane, List<Pending<K, V>> items) {
             this.lane = lane;
             this.items = items;
-            this.mgets = new CopyOnWriteArrayList<>(groupBySlot ? bySlot(items) : List.of(new Mget(this, items)));
+            List<Mget> list = new ArrayList<>(1);
+            if (optIn == null) {
+                add(list, items, false);
+            } else {
+                List<Pending<K, V>> tracked = new ArrayList<>(items.size());
+                List<Pending<K, V>> untracked = new ArrayList<>(0);
+                for (Pending<K, V> item : items) {
+                    (optIn.test(item.key) ? tracked : untracked).add(item);
+                }
+                add(list, tracked, true);
+                add(list, untracked, false);
+            }
+            this.mgets = new CopyOnWriteArrayList<>(list);
             this.unanswered = mgets.size();
         }
 
-        private List<Mget> bySlot(List<Pending<K, V>> all) {
+        /** {@code part} as one MGET, or with groupBySlot one per hash slot. */
+        private void add(List<Mget> list, List<Pending<K, V>> part, boolean cachingYes) {
+            if (part.isEmpty()) {
+                return;
+            }
+            if (!groupBySlot) {
+                list.add(new Mget(this, part, cachingYes));
+                return;
+            }
             Map<Integer, List<Pending<K, V>>> groups = new LinkedHashMap<>();
-            for (Pending<K, V> item : all) {
+            for (Pending<K, V> item : part) {
                 groups.computeIfAbsent(SlotHash.getSlot(codec.encodeKey(item.key)), s -> new ArrayList<>()).add(item);
             }
-            List<Mget> list = new ArrayList<>(groups.size());
             for (List<Pending<K, V>> group : groups.values()) {
-                list.add(new Mget(this, group));
+                list.add(new Mget(this, group, cachingYes));
             }
-            return list;
         }
     }
 
@@ -147,15 +168,21 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         final Batch batch;
         final List<Pending<K, V>> items;
         final List<K> keys;
+        /** OPTIN tracking: write CLIENT CACHING YES right before the MGET, so Redis tracks this read. */
+        final boolean cachingYes;
         Object context;
+        volatile BatchCommand<K, V, String> cachingCommand;
+        /** Why its CLIENT CACHING YES failed, if it did: the read was not tracked (the callers still get it). */
+        volatile Throwable untracked;
         volatile BatchCommand<K, V, List<V>> command;
         volatile BatchCommand<K, V, long[]> ttlCommand;
         private final AtomicInteger outstanding = new AtomicInteger();
         private final AtomicBoolean timedOut = new AtomicBoolean();
 
-        Mget(Batch batch, List<Pending<K, V>> items) {
+        Mget(Batch batch, List<Pending<K, V>> items, boolean cachingYes) {
             this.batch = batch;
             this.items = items;
+            this.cachingYes = cachingYes;
             List<K> keyList = new ArrayList<>(items.size());
             for (Pending<K, V> item : items) {
                 keyList.add(item.key);
@@ -165,7 +192,12 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
         /** Its commands, in the order they are written; only the last one carries a timeout (see BatchCommand). */
         void build(List<RedisCommand<K, V, ?>> out) {
-            outstanding.set(readTtls ? 2 : 1);
+            outstanding.set((readTtls ? 2 : 1) + (cachingYes ? 1 : 0));
+            if (cachingYes) {
+                cachingCommand = new BatchCommand<>(new Command<>(CommandType.CLIENT, new StatusOutput<>(codec),
+                        new CommandArgs<>(codec).add("CACHING").add("YES")), false);
+                out.add(cachingCommand);
+            }
             command = new BatchCommand<>(new Command<>(CommandType.MGET, new DecodedValues<>(codec),
                     new CommandArgs<>(codec).addKeys(keys)), !readTtls);
             out.add(command);
@@ -178,6 +210,10 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
         /** Fails its commands that are still outstanding. */
         void fail(Throwable cause) {
+            BatchCommand<K, V, String> caching = cachingCommand;
+            if (caching != null) {
+                caching.completeExceptionally(cause);
+            }
             BatchCommand<K, V, List<V>> mget = command;
             if (mget != null) {
                 mget.completeExceptionally(cause);
@@ -201,6 +237,10 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         }
 
         private void answered() {
+            // OPTIN: a read whose CLIENT CACHING YES failed (a connection without tracking yet, say) was not
+            // tracked: its values still answer the callers, but the observer hears of it as a failure, so that
+            // nothing of it is stored
+            untracked = cachingCommand != null ? failureOf(cachingCommand) : null;
             Throwable failure = failureOf(command);
             if (failure == null) {
                 failure = ((DecodedValues<K, V>) command.getOutput()).failure;
@@ -349,6 +389,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         this.commandTimeoutNanos = builder.commandTimeout().toNanos();
         this.observer = builder.observer();
         this.groupBySlot = builder.groupBySlot();
+        this.optIn = builder.optIn();
         this.readTtls = builder.readTtls();
         this.listeners = List.copyOf(builder.listeners());
         // the URI's timeout bounds the handshake; commands have their own (TimeoutOptions)
@@ -659,7 +700,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
     /** Writes {@code mgets} on {@code connection} in one write, each told to the observer first. */
     private void write(HookedConnection<K, V> connection, List<Mget> mgets) {
-        List<RedisCommand<K, V, ?>> commands = new ArrayList<>(mgets.size() * (readTtls ? 2 : 1));
+        List<RedisCommand<K, V, ?>> commands = new ArrayList<>(mgets.size() * (readTtls ? 3 : 2));
         List<Mget> sent = new ArrayList<>(mgets.size());
         for (Mget mget : mgets) {
             if (observer != null) {
@@ -685,6 +726,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             }
         }
         for (Mget mget : sent) {
+            if (mget.cachingCommand != null) {
+                mget.cachingCommand.whenComplete(mget);
+            }
             mget.command.whenComplete(mget);
             if (mget.ttlCommand != null) {
                 mget.ttlCommand.whenComplete(mget);
@@ -712,8 +756,10 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             log.debug("MGET of {} keys on {} failed: {}", mget.keys.size(), batch.lane.connection, failure.toString());
         }
         if (observer != null) {
+            Throwable observed = failure != null ? failure : mget.untracked;
             try {
-                observer.onReply(mget.context, mget.keys, values, ttls, failure);
+                observer.onReply(mget.context, mget.keys, observed == null ? values : null,
+                        observed == null ? ttls : null, observed);
             } catch (RuntimeException e) {
                 log.warn("batch observer failed on a reply; the callers still get their values", e);
             }
@@ -759,7 +805,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private boolean retryAlone(Batch batch, Mget failed) {
         List<Mget> singles = new ArrayList<>(failed.items.size());
         for (Pending<K, V> item : failed.items) {
-            singles.add(new Mget(batch, List.of(item)));
+            singles.add(new Mget(batch, List.of(item), failed.cachingYes));
         }
         lock.lock();
         try {

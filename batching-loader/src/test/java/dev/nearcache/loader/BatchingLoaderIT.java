@@ -98,6 +98,38 @@ class BatchingLoaderIT {
     }
 
     @Test
+    void optInSendsClientCachingYesBeforeTrackedKeysOnlyAndAFailedOneIsReportedToTheObserver() {
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<List<String>> stored = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
+            @Override
+            public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
+                return null;
+            }
+
+            @Override
+            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
+                                Throwable failure) {
+                if (failure != null) {
+                    failures.add(failure);
+                } else {
+                    stored.add(List.copyOf(keys));
+                }
+            }
+        };
+        // tracking is not on for these connections: CLIENT CACHING YES is refused, as on a fresh connection
+        try (BatchingLoader<String, String> loader = builder().optIn(key -> key.startsWith("key:"))
+                .observer(observer).build()) {
+            Map<String, String> values = loader.getAll(List.of("key:3", "absent:1"));
+            assertEquals("value:3", values.get("key:3"), "the callers still get the value");
+            assertNull(values.get("absent:1"));
+            assertEquals(List.of(List.of("absent:1")), stored, "the untracked kind was read in an MGET of its own");
+            assertEquals(1, failures.size(), "the read whose CLIENT CACHING YES failed is reported as failed");
+            assertTrue(failures.get(0).getMessage().contains("CACHING"), failures.get(0).getMessage());
+        }
+    }
+
+    @Test
     void largeMixedBatchesMapEveryKeyToItsValue() {
         try (BatchingLoader<String, String> loader = builder().maxBatchSize(100).build()) {
             List<String> keys = new ArrayList<>();
