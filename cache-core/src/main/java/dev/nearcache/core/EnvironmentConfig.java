@@ -90,6 +90,10 @@ final class EnvironmentConfig {
             set("NEARCACHE_VERIFY_RATE", () -> builder.verifyRate(intValue("NEARCACHE_VERIFY_RATE", verifyRate,
                     "a whole number of keys a second, e.g. 10 (0 turns the canary off)")));
         }
+        String prefixes = value(env, "NEARCACHE_CACHED_PREFIXES");
+        if (prefixes != null) {
+            set("NEARCACHE_CACHED_PREFIXES", () -> builder.cachedPrefixes(prefixes.split("\\s*,\\s*")));
+        }
         String staleIfError = value(env, "NEARCACHE_STALE_IF_ERROR");
         if (staleIfError != null) {
             set("NEARCACHE_STALE_IF_ERROR", () -> builder.staleIfError(duration("NEARCACHE_STALE_IF_ERROR",

@@ -80,6 +80,8 @@ final class LocalStore<K, V> {
     private final int maxValueBytes;
     private final boolean negativeCaching;
     private final boolean serverTtl;
+    /** Opt-in caching: the keys whose reads are tracked and may be kept (null: every key). */
+    private final KeyPrefixes<K> cachedKeys;
     /** Stale-if-error's window in nanoseconds, or 0 when it is off (then a flush drops every entry). */
     private final long staleWindowNanos;
     /** With stale-if-error: when each recent epoch ended (its entries were known coherent until then). */
@@ -117,6 +119,7 @@ final class LocalStore<K, V> {
         this.maxValueBytes = settings.maxValueBytes();
         this.negativeCaching = settings.negativeCaching();
         this.serverTtl = settings.serverTtl();
+        this.cachedKeys = settings.cachedKeys();
         this.staleWindowNanos = settings.staleIfError() == null ? 0 : settings.staleIfError().toNanos();
         for (FlushReason reason : FlushReason.values()) {
             flushes.put(reason, new LongAdder());
@@ -257,7 +260,9 @@ final class LocalStore<K, V> {
 
     private void store(CoherenceGuard.Ticket ticket, int index, K key, V value, long expiresAt) {
         Object id = idOf(key);
-        if (!ticket.tracked() || (value == null && !negativeCaching) || expiresAt == 0) {
+        // opt-in caching: a key outside the prefixes was read without CLIENT CACHING YES, untracked: never kept
+        if (!ticket.tracked() || (value == null && !negativeCaching) || expiresAt == 0
+                || (cachedKeys != null && !cachedKeys.test(key))) {
             guard.release(ticket, index, id);
             return;
         }

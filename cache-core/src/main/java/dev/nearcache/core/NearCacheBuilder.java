@@ -78,6 +78,7 @@ public final class NearCacheBuilder<K, V> {
     ClientResources clientResources;
     int verifyRate = DEFAULT_VERIFY_RATE;
     Duration staleIfError;
+    List<String> cachedPrefixes = List.of();
     int verifyFlushThreshold = DEFAULT_VERIFY_FLUSH_THRESHOLD;
 
     NearCacheBuilder(RedisCodec<K, V> codec) {
@@ -110,6 +111,7 @@ public final class NearCacheBuilder<K, V> {
         this.clientResources = from.clientResources;
         this.verifyRate = from.verifyRate;
         this.staleIfError = from.staleIfError;
+        this.cachedPrefixes = from.cachedPrefixes;
         this.verifyFlushThreshold = from.verifyFlushThreshold;
     }
 
@@ -368,6 +370,30 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
+     * Opt-in caching: only keys that begin with one of {@code prefixes} (compared on the encoded key) are tracked and
+     * kept locally; the others are read from Redis every time, untracked. The data connections track with
+     * {@code CLIENT TRACKING ON REDIRECT id OPTIN}, and each MGET of cached keys is preceded, on the same connection
+     * and in the same write, by {@code CLIENT CACHING YES}; so Redis's tracking table holds only keys this cache can
+     * keep. An ACL user needs {@code +client|caching}. Default: every key.
+     *
+     * @throws NearCacheConfigurationException if none is given, or one is empty
+     */
+    public NearCacheBuilder<K, V> cachedPrefixes(String... prefixes) {
+        Objects.requireNonNull(prefixes, "cachedPrefixes must not be null");
+        if (prefixes.length == 0) {
+            throw new NearCacheConfigurationException("cachedPrefixes must name at least one prefix");
+        }
+        for (int i = 0; i < prefixes.length; i++) {
+            if (prefixes[i] == null || prefixes[i].isEmpty()) {
+                throw new NearCacheConfigurationException("cachedPrefixes[" + i + "] is empty: an empty prefix would"
+                        + " match every key (leave cachedPrefixes unset for that)");
+            }
+        }
+        this.cachedPrefixes = List.of(prefixes);
+        return this;
+    }
+
+    /**
      * After how many mismatches found by the coherence canary (since its last such flush) the whole local cache is
      * flushed ({@code flushes{reason=verify-mismatch}}): 1 to 1,000,000, default 3. Each mismatch evicts its own
      * key in any case.
@@ -497,7 +523,7 @@ public final class NearCacheBuilder<K, V> {
                 commandTimeout, heartbeatInterval,
                 heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
                 readThroughTtl, sslOptions(), endpoint(), clientResources, verifyRate, verifyFlushThreshold,
-                staleIfError);
+                staleIfError, cachedPrefixes);
     }
 
     /**

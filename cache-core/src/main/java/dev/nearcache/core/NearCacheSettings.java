@@ -26,6 +26,7 @@ import java.util.List;
  * @param verifyRate     values the coherence canary checks a second (0: off)
  * @param verifyFlushThreshold mismatches after which the canary flushes everything
  * @param staleIfError   how long after losing coherence a value may still answer a read Redis cannot, or null
+ * @param cachedPrefixes the only key prefixes tracked and kept (OPTIN tracking), or empty for every key
  */
 record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris, boolean cluster,
                                Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
@@ -34,10 +35,16 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
                                Duration commandTimeout, Duration heartbeatInterval, Duration heartbeatTimeout,
                                Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
                                String endpoint, ClientResources clientResources, int verifyRate,
-                               int verifyFlushThreshold, Duration staleIfError) {
+                               int verifyFlushThreshold, Duration staleIfError, List<String> cachedPrefixes) {
 
     NearCacheSettings {
         redisUris = List.copyOf(redisUris);
+        cachedPrefixes = List.copyOf(cachedPrefixes);
+    }
+
+    /** Which keys are tracked and kept (opt-in caching), or null when every key is. */
+    KeyPrefixes<K> cachedKeys() {
+        return cachedPrefixes.isEmpty() ? null : new KeyPrefixes<>(codec, cachedPrefixes);
     }
 
     /** Whether the local cache is bounded by bytes (a weigher) rather than by a count of entries. */

@@ -64,6 +64,8 @@ final class NodeShard<K, V> implements AutoCloseable {
 
     private final LocalStore<K, V> store;
     private final String endpoint;
+    /** Opt-in caching: tracking is registered with OPTIN (see {@code NearCacheBuilder.cachedPrefixes}). */
+    private final boolean optIn;
     private final CoherenceGuard.Node tracking;
     private final Routes routes;
     private final BatchingLoader<K, V> loader;
@@ -85,17 +87,23 @@ final class NodeShard<K, V> implements AutoCloseable {
         this.store = store;
         this.endpoint = uri.getHost() + ":" + uri.getPort();
         this.routes = routes;
+        this.optIn = !settings.cachedPrefixes().isEmpty();
         this.tracking = new CoherenceGuard.Node(settings.connections(), key -> routes.serves(this, key));
         BatchingLoader<K, V> builtLoader = null;
         InvalidationListener<K> builtListener = null;
         try {
             SocketOptions sockets = SocketSettings.options(settings.connectTimeout());
-            builtLoader = BatchingLoader.builder().codec(settings.codec()).redisUri(uri).clientResources(resources)
+            var loaderBuilder = BatchingLoader.builder().codec(settings.codec()).redisUri(uri).clientResources(resources)
                     .connections(settings.connections()).maxBatchSize(settings.batchSize())
                     .commandTimeout(settings.commandTimeout())
                     .connectTimeout(settings.connectTimeout()).socketOptions(sockets).readTtls(settings.serverTtl())
                     .failFastWhenDisconnected(settings.failFastWhenDisconnected()).sslOptions(settings.sslOptions())
-                    .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents()).build();
+                    .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents());
+            KeyPrefixes<K> cachedKeys = settings.cachedKeys();
+            if (cachedKeys != null) {
+                loaderBuilder.optIn(cachedKeys); // CLIENT CACHING YES before each MGET of keys that may be kept
+            }
+            builtLoader = loaderBuilder.build();
             this.loader = builtLoader;
             for (DataConnection<K, V> connection : loader.connections()) {
                 connection.commands().addListener(redirBrokenListener());
@@ -247,7 +255,8 @@ final class NodeShard<K, V> implements AutoCloseable {
         long generation = connection.generation();
         var commands = connection.commands().async();
         commands.clientTracking(TrackingArgs.Builder.enabled(false)); // may be on with an old redirect id
-        commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id)).whenComplete((ok, failure) -> {
+        TrackingArgs args = TrackingArgs.Builder.enabled().redirect(id);
+        commands.clientTracking(optIn ? args.optin() : args).whenComplete((ok, failure) -> {
             if (failure == null) {
                 tracking.trackingConfirmed(connection, generation, id);
                 announceResumeOnceTracked();

@@ -107,6 +107,33 @@ class ClusterNearCacheIT {
 
     /** The README's minimal ACL, plus what a cluster needs, on every node: the cache builds, caches and writes. */
     @Test
+    void optInPrefixesAreTrackedAndKeptOnEveryMasterAndTheRestIsNot() {
+        try (NearCache<String, String> cache = clusterCache(redis.cluster()).cachedPrefixes("opt:").build()) {
+            for (int i = 0; i < 30; i++) { // keys in every master's slots
+                other.sync().set("opt:" + i, "v1");
+                other.sync().set("plain:" + i, "p1");
+            }
+            await("the prefixed keys are held").atMost(Duration.ofSeconds(10)).until(() -> {
+                for (int i = 0; i < 30; i++) {
+                    cache.get("opt:" + i);
+                    cache.get("plain:" + i);
+                }
+                return cache.stats().size() == 30;
+            });
+            for (int i = 0; i < 30; i++) {
+                other.sync().set("opt:" + i, "v2");
+                other.sync().set("plain:" + i, "p2");
+            }
+            await("every prefixed key is invalidated").atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                for (int i = 0; i < 30; i++) {
+                    assertEquals("v2", cache.get("opt:" + i));
+                    assertEquals("p2", cache.get("plain:" + i));
+                }
+            });
+        }
+    }
+
+    @Test
     void theMinimalAclWithTheClusterAdditionsWorks() {
         RedisCluster cluster = redis.cluster();
         String rules = LeastPrivilegeIT.MINIMAL + " " + LeastPrivilegeIT.CLUSTER_ADDITIONS;

@@ -99,6 +99,8 @@ class EnvironmentConfigTest {
         assertEquals(0, apply(Map.of("NEARCACHE_VERIFY_RATE", "0")).verifyRate, "0 turns the canary off");
         assertEquals(7, apply(Map.of("NEARCACHE_VERIFY_FLUSH_THRESHOLD", "7")).verifyFlushThreshold);
         assertEquals(Duration.ofSeconds(30), apply(Map.of("NEARCACHE_STALE_IF_ERROR", "30s")).staleIfError);
+        assertEquals(List.of("user:", "product:"),
+                apply(Map.of("NEARCACHE_CACHED_PREFIXES", "user:, product:")).cachedPrefixes);
         assertEquals("NEARCACHE_VERIFY_RATE: verifyRate must be between 0 and 10000 keys a second, got 20000",
                 failure(Map.of("NEARCACHE_VERIFY_RATE", "20000")));
         assertEquals("NEARCACHE_SERVER_TTL must be true or false, got 'yes please'",

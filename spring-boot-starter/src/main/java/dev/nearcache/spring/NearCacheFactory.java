@@ -52,6 +52,9 @@ final class NearCacheFactory {
         set("nearcache.topology-refresh-period", p.getTopologyRefreshPeriod(), b::topologyRefreshPeriod);
         set("nearcache.verify-rate", p.getVerifyRate(), b::verifyRate);
         set("nearcache.stale-if-error", p.getStaleIfError(), b::staleIfError);
+        if (!p.getCachedPrefixes().isEmpty()) {
+            set("nearcache.cached-prefixes", p.getCachedPrefixes(), v -> b.cachedPrefixes(v.toArray(String[]::new)));
+        }
         set("nearcache.verify-flush-threshold", p.getVerifyFlushThreshold(), b::verifyFlushThreshold);
         set("nearcache.tls.ca-file", p.getTls().getCaFile(), b::tlsCaFile);
         set("nearcache.tls.verify-peer", p.getTls().getVerifyPeer(), b::tlsVerifyPeer);

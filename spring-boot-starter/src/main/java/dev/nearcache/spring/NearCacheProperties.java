@@ -52,6 +52,8 @@ public class NearCacheProperties {
     private Integer verifyRate;
     /** Mismatches the canary finds before it flushes everything (default 3). */
     private Integer verifyFlushThreshold;
+    /** Only keys with these prefixes are tracked and kept (OPTIN tracking), e.g. products::,users:: (default: all). */
+    private List<String> cachedPrefixes = new ArrayList<>();
     /** Serve a value known coherent within this window when Redis cannot answer, e.g. 30s (default: off). */
     private Duration staleIfError;
     /** TLS options beyond spring.data.redis.ssl.enabled. */
@@ -280,6 +282,14 @@ public class NearCacheProperties {
 
     public void setTopologyRefreshPeriod(Duration topologyRefreshPeriod) {
         this.topologyRefreshPeriod = topologyRefreshPeriod;
+    }
+
+    public List<String> getCachedPrefixes() {
+        return cachedPrefixes;
+    }
+
+    public void setCachedPrefixes(List<String> cachedPrefixes) {
+        this.cachedPrefixes = cachedPrefixes;
     }
 
     public Duration getStaleIfError() {

@@ -1,0 +1,58 @@
+package dev.nearcache.core;
+
+import static dev.nearcache.core.Harness.cachedForSure;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.nearcache.testkit.RedisExtension;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Opt-in caching: only keys with the given prefixes are tracked (OPTIN + CLIENT CACHING YES) and kept. */
+class CachedPrefixesIT {
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+    @RegisterExtension
+    static final OtherClient other = new OtherClient(redis);
+
+    private static long trackedKeys() {
+        String info = (String) redis.server().command(Duration.ofSeconds(2), "INFO", "stats");
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("tracking_total_keys:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new AssertionError("no tracking_total_keys");
+    }
+
+    @Test
+    void onlyKeysWithThePrefixesAreTrackedKeptAndInvalidated() {
+        try (NearCache<String, String> cache = NearCache.builder().redisUri(redis.server().uri())
+                .cachedPrefixes("user:", "product:").verifyRate(0).build()) {
+            long trackedBefore = trackedKeys();
+            other.sync().set("user:1", "ada");
+            other.sync().set("order:1", "o1");
+            cachedForSure(cache, "user:1", "ada");
+            for (int i = 0; i < 5; i++) {
+                assertEquals("o1", cache.get("order:1"));
+            }
+            assertEquals(1, cache.stats().size(), "only user:1 is kept");
+            long missesBefore = cache.stats().misses();
+            assertEquals("o1", cache.get("order:1"));
+            assertEquals(missesBefore + 1, cache.stats().misses(), "order:1 is read from Redis every time");
+            // a batch of both kinds: each kind in its own MGET, only the prefixed one tracked
+            cache.getAll(List.of("product:7", "order:2", "order:3"));
+            assertEquals(trackedBefore + 2, trackedKeys(), "Redis tracks user:1 and product:7, nothing else");
+
+            other.sync().set("user:1", "grace"); // tracked, so invalidated
+            await("the write to a cached key is seen").atMost(Duration.ofSeconds(5))
+                    .until(() -> "grace".equals(cache.get("user:1")));
+            other.sync().set("order:1", "o2");
+            assertEquals("o2", cache.get("order:1"));
+        }
+        assertThrows(NearCacheConfigurationException.class, () -> NearCache.builder().cachedPrefixes("user:", ""));
+    }
+}
