@@ -5,9 +5,14 @@ import dev.nearcache.loader.spi.DataConnection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Records the keys of every MGET a loader sends, in the order sent. Thread-safe. */
+/** Records the keys of every MGET a loader sends, in the order sent, and every reply it observes. Thread-safe. */
 final class BatchRecorder implements BatchObserver<String, String, Object> {
     final List<List<String>> batches = new CopyOnWriteArrayList<>();
+    final List<Reply> replies = new CopyOnWriteArrayList<>();
+
+    /** What the observer was told of one MGET's answer. */
+    record Reply(List<String> keys, long[] ttls, Throwable failure) {
+    }
 
     /** The number of keys of each MGET so far. */
     List<Integer> sizes() {
@@ -22,5 +27,6 @@ final class BatchRecorder implements BatchObserver<String, String, Object> {
 
     @Override
     public void onReply(Object context, List<String> keys, List<String> values, long[] ttls, Throwable failure) {
+        replies.add(new Reply(List.copyOf(keys), ttls, failure));
     }
 }

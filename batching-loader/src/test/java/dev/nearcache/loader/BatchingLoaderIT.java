@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nearcache.loader.spi.BatchObserver;
 import dev.nearcache.loader.spi.DataConnection;
 import dev.nearcache.loader.spi.DataConnectionListener;
 import dev.nearcache.testkit.FaultProxy;
@@ -99,33 +99,22 @@ class BatchingLoaderIT {
 
     @Test
     void optInSendsClientCachingYesBeforeTrackedKeysOnlyAndAFailedOneIsReportedToTheObserver() {
-        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-        List<List<String>> stored = new java.util.concurrent.CopyOnWriteArrayList<>();
-        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
-            @Override
-            public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
-                return null;
-            }
-
-            @Override
-            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
-                                Throwable failure) {
-                if (failure != null) {
-                    failures.add(failure);
-                } else {
-                    stored.add(List.copyOf(keys));
-                }
-            }
-        };
+        BatchRecorder observer = new BatchRecorder();
         // tracking is not on for these connections: CLIENT CACHING YES is refused, as on a fresh connection
         try (BatchingLoader<String, String> loader = builder().optIn(key -> key.startsWith("key:"))
                 .observer(observer).build()) {
             Map<String, String> values = loader.getAll(List.of("key:3", "absent:1"));
             assertEquals("value:3", values.get("key:3"), "the callers still get the value");
             assertNull(values.get("absent:1"));
-            assertEquals(List.of(List.of("absent:1")), stored, "the untracked kind was read in an MGET of its own");
-            assertEquals(1, failures.size(), "the read whose CLIENT CACHING YES failed is reported as failed");
-            assertTrue(failures.get(0).getMessage().contains("CACHING"), failures.get(0).getMessage());
+            List<BatchRecorder.Reply> replies = observer.replies;
+            assertEquals(2, replies.size(), "each kind in an MGET of its own: " + observer.batches);
+            BatchRecorder.Reply tracked = replies.stream().filter(r -> r.keys().equals(List.of("key:3"))).findFirst()
+                    .orElseThrow();
+            BatchRecorder.Reply untracked = replies.stream().filter(r -> r.keys().equals(List.of("absent:1")))
+                    .findFirst().orElseThrow();
+            assertNull(untracked.failure(), "the untracked kind was read and reported as is");
+            assertNotNull(tracked.failure(), "the read whose CLIENT CACHING YES failed is reported as failed");
+            assertTrue(tracked.failure().getMessage().contains("CACHING"), tracked.failure().getMessage());
         }
     }
 
@@ -418,26 +407,14 @@ class BatchingLoaderIT {
     void ttlsAreReadBehindTheValues() {
         writer.sync().set("ttl:a", "a", io.lettuce.core.SetArgs.Builder.px(60_000));
         writer.sync().set("ttl:b", "b");
-        List<long[]> seen = new CopyOnWriteArrayList<>();
-        BatchObserver<String, String, Object> observer = new BatchObserver<>() {
-            @Override
-            public Object beforeSend(DataConnection<String, String> connection, List<String> keys) {
-                return null;
-            }
-
-            @Override
-            public void onReply(Object context, List<String> keys, List<String> values, long[] ttls,
-                                Throwable failure) {
-                seen.add(ttls);
-            }
-        };
+        BatchRecorder observer = new BatchRecorder();
         try (BatchingLoader<String, String> loader = builder().readTtls(true).observer(observer).build()) {
             Map<String, String> values = loader.getAll(List.of("ttl:a", "ttl:b", "ttl:c"));
             assertEquals("a", values.get("ttl:a"));
             assertEquals("b", values.get("ttl:b"));
             assertNull(values.get("ttl:c"));
-            assertEquals(1, seen.size());
-            long[] ttls = seen.get(0);
+            assertEquals(1, observer.replies.size());
+            long[] ttls = observer.replies.get(0).ttls();
             assertEquals(3, ttls.length);
             assertTrue(ttls[0] > 0 && ttls[0] <= 60_000, "remaining PTTL of ttl:a: " + ttls[0]);
             assertEquals(-1, ttls[1], "ttl:b has no TTL");
@@ -445,7 +422,7 @@ class BatchingLoaderIT {
         }
         try (BatchingLoader<String, String> loader = builder().observer(observer).build()) {
             loader.get("ttl:a");
-            assertNull(seen.get(1), "no TTLs unless asked for");
+            assertNull(observer.replies.get(1).ttls(), "no TTLs unless asked for");
         }
     }
 
