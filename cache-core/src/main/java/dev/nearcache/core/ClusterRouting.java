@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -414,22 +415,22 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
 
     @Override
     public CompletableFuture<ServerTracking> serverTracking() {
-        List<CompletableFuture<ServerTracking>> nodes = new ArrayList<>();
-        for (NodeShard<K, V> shard : allShards) {
-            nodes.add(shard.serverTracking());
-        }
-        return CompletableFuture.allOf(nodes.toArray(CompletableFuture[]::new))
-                .thenApply(done -> ServerTracking.combine(nodes.stream().map(CompletableFuture::join).toList()));
+        return onEveryMaster(NodeShard::serverTracking).thenApply(ServerTracking::combine);
     }
 
     @Override
     public CompletableFuture<Boolean> invalidationBarrier() {
-        List<CompletableFuture<Boolean>> barriers = new ArrayList<>();
+        return onEveryMaster(NodeShard::invalidationBarrier).thenApply(done -> !done.contains(Boolean.FALSE));
+    }
+
+    /** Asks every master's shard at once; completes with their answers when all have answered. */
+    private <T> CompletableFuture<List<T>> onEveryMaster(Function<NodeShard<K, V>, CompletableFuture<T>> ask) {
+        List<CompletableFuture<T>> answers = new ArrayList<>();
         for (NodeShard<K, V> shard : allShards) {
-            barriers.add(shard.invalidationBarrier());
+            answers.add(ask.apply(shard));
         }
-        return CompletableFuture.allOf(barriers.toArray(CompletableFuture[]::new))
-                .thenApply(done -> barriers.stream().allMatch(CompletableFuture::join));
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenApply(done -> answers.stream().map(CompletableFuture::join).toList());
     }
 
     @Override

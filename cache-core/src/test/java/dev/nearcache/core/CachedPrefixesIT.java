@@ -19,13 +19,8 @@ class CachedPrefixesIT {
     static final OtherClient other = new OtherClient(redis);
 
     private static long trackedKeys() {
-        String info = (String) redis.server().command(Duration.ofSeconds(2), "INFO", "stats");
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("tracking_total_keys:")) {
-                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        throw new AssertionError("no tracking_total_keys");
+        return ServerTracking.parse((String) redis.server().command(Duration.ofSeconds(2), "INFO", "stats"), null)
+                .keys();
     }
 
     @Test
