@@ -56,16 +56,26 @@ class ConnectionErrorsIT {
                 "never answers the TLS handshake");
     }
 
+    /**
+     * Redis answers a refused AUTH with WRONGPASS, which the message names; now and then Lettuce closes the channel
+     * before it reports that reply (seen in CI with a known and with an unknown user), and the message then says the
+     * connection closed during the handshake, suggesting the credentials.
+     */
+    private static void assertNamesRefusedCredentials(String message) {
+        if (message.contains("authentication failed")) {
+            assertContains(message, "WRONGPASS");
+        } else {
+            assertContains(message, "closed during the handshake (a wrong user or password?");
+        }
+    }
+
     @Test
     void aWrongPasswordIsNamed() {
         redis.server().command(Duration.ofSeconds(5), "ACL", "SETUSER", "app", "on", ">right", "~*", "+@all");
         try {
-            assertContains(failure("redis://app:" + SECRET + "@127.0.0.1:" + redis.server().port()),
-                    "authentication failed", "WRONGPASS");
-            String unknownUser = failure("redis://nobody:" + SECRET + "@127.0.0.1:" + redis.server().port());
-            // Redis answers WRONGPASS; now and then Lettuce closes the channel before it reports that reply
-            assertTrue(unknownUser.contains("authentication failed")
-                    || unknownUser.contains("closed during the handshake (a wrong user or password?"), unknownUser);
+            assertNamesRefusedCredentials(failure("redis://app:" + SECRET + "@127.0.0.1:" + redis.server().port()));
+            assertNamesRefusedCredentials(failure("redis://nobody:" + SECRET + "@127.0.0.1:"
+                    + redis.server().port()));
         } finally {
             redis.server().command(Duration.ofSeconds(5), "ACL", "DELUSER", "app");
         }
