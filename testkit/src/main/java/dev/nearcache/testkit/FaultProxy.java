@@ -13,11 +13,13 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,8 @@ import org.slf4j.LoggerFactory;
  *       server is unreachable. {@link #refuseNewConnections()} resets only new connections.</li>
  *   <li>{@link #restore()}: undo stall, delay and disconnect on the proxy and on every link.</li>
  * </ul>
+ * And to emulate a server that lacks a command or an option: {@link #refuseCommands(Predicate, String)} (such as
+ * {@link #refuseTrackingRedirect()}), kept until {@link #acceptAllCommands()}.
  * The same faults apply to one {@link Link} at a time. If the server refuses a connection, the client's connection
  * is reset.
  *
@@ -58,6 +62,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean stalled;
     private volatile boolean stallNew;
     private volatile boolean dropPushes;
+    private volatile RespCommandFilter.Refusal refusal;
     private volatile long delayNanos;
     private volatile boolean disconnected;
     private volatile boolean closed;
@@ -175,6 +180,42 @@ public final class FaultProxy implements AutoCloseable {
         links.forEach(link -> link.dropPushes(true));
     }
 
+    /**
+     * Makes the server look as if it lacked a command or an option: every command whose words (as sent, e.g.
+     * {@code [CLIENT, TRACKING, ON, REDIRECT, 7]}) {@code command} matches is answered with {@code error} instead,
+     * in its place among the replies, on open and new links, until {@link #acceptAllCommands()} ({@link #restore()}
+     * leaves it: it is what the server is, not a fault). The proxy has the server answer a script that returns the
+     * error, so it needs the server's {@code EVAL}; TLS links pass unchanged.
+     *
+     * @param error the error reply's text, such as {@code "ERR unknown option"}; must not contain {@code "]]"}
+     */
+    public void refuseCommands(Predicate<List<String>> command, String error) {
+        Objects.requireNonNull(command, "command must not be null");
+        Objects.requireNonNull(error, "error must not be null");
+        if (error.contains("]]") || error.contains("\r") || error.contains("\n") || error.isBlank()) {
+            throw new IllegalArgumentException("error must be one line without \"]]\", got " + error);
+        }
+        refusal = new RespCommandFilter.Refusal(command, error);
+        links.forEach(link -> link.commands.refusal = refusal);
+    }
+
+    /**
+     * Refuses {@code CLIENT TRACKING ON ... REDIRECT <id> ...} as servers that offer client-side caching only on the
+     * same connection do (Redis Software and Redis Cloud, Dragonfly): see {@link #refuseCommands}.
+     */
+    public void refuseTrackingRedirect() {
+        refuseCommands(words -> words.size() > 2 && words.get(0).equalsIgnoreCase("CLIENT")
+                        && words.get(1).equalsIgnoreCase("TRACKING") && words.get(2).equalsIgnoreCase("ON")
+                        && words.stream().anyMatch(w -> w.toUpperCase(Locale.ROOT).equals("REDIRECT")),
+                "ERR REDIRECT is not supported by this server (the fault proxy refused it)");
+    }
+
+    /** Ends {@link #refuseCommands}: every command is forwarded as sent again. */
+    public void acceptAllCommands() {
+        refusal = null;
+        links.forEach(link -> link.commands.refusal = null);
+    }
+
     /** Resets every open link and every new connection until {@link #restore()}: the server looks unreachable. */
     public void disconnect() {
         disconnected = true;
@@ -261,6 +302,7 @@ public final class FaultProxy implements AutoCloseable {
             }
             link.delayNanos = delayNanos;
             link.pushes.drop = dropPushes;
+            link.commands.refusal = refusal;
             links.add(link);
             link.begin();
         }
@@ -303,6 +345,8 @@ public final class FaultProxy implements AutoCloseable {
         private volatile long delayNanos;
         /** Frames the server's bytes; leaves out RESP3 push frames while dropping them (see {@link #dropPushes}). */
         private final RespPushFilter pushes = new RespPushFilter();
+        /** Frames the client's commands; answers refused ones with an error (see {@link #refuseCommands}). */
+        private final RespCommandFilter commands = new RespCommandFilter();
         private volatile boolean open = true;
 
         private Link(int id, Socket client, Socket upstream) {
@@ -314,7 +358,7 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         private void begin() {
-            pump(client, upstream, "c2s", fromClient, null);
+            pump(client, upstream, "c2s", fromClient, commands);
             pump(upstream, client, "s2c", fromServer, pushes);
         }
 
@@ -330,6 +374,11 @@ public final class FaultProxy implements AutoCloseable {
         /** RESP3 push frames left out on this link so far. */
         public long droppedPushes() {
             return pushes.dropped();
+        }
+
+        /** Commands answered with an error on this link so far (see {@link #refuseCommands}). */
+        public long refusedCommands() {
+            return commands.refused();
         }
 
         /**
@@ -437,7 +486,7 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         /** Reader thread: socket to queue. Writer thread: queue to socket, honouring stall and delay. */
-        private void pump(Socket from, Socket to, String direction, AtomicLong received, RespPushFilter filter) {
+        private void pump(Socket from, Socket to, String direction, AtomicLong received, RespFrameFilter filter) {
             BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>(QUEUE_CHUNKS);
             String name = "fault-proxy-" + port() + "-link-" + id + "-" + direction;
             start(name + "-read", () -> {

@@ -107,6 +107,35 @@ class FaultProxyIT {
     }
 
     @Test
+    void refusedCommandsAreAnsweredWithTheErrorInTheirPlace() {
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            proxy.refuseTrackingRedirect();
+            long id = c.sync().clientId();
+            c.setAutoFlushCommands(false); // one pipeline: the error must come back between the other replies
+            var before = c.async().set("refusal", "1");
+            var refused = c.async().clientTracking(io.lettuce.core.TrackingArgs.Builder.enabled().redirect(id));
+            var after = c.async().get("refusal");
+            c.flushCommands();
+            c.setAutoFlushCommands(true);
+            assertEquals("OK", before.toCompletableFuture().join());
+            RedisException e = assertThrows(RedisException.class, () -> c.sync().clientTracking(
+                    io.lettuce.core.TrackingArgs.Builder.enabled().redirect(id)));
+            assertTrue(e.getMessage().startsWith("ERR REDIRECT is not supported"), e.getMessage());
+            assertTrue(refused.toCompletableFuture().isCompletedExceptionally());
+            assertEquals("1", after.toCompletableFuture().join());
+            assertEquals("OK", c.sync().clientTracking(io.lettuce.core.TrackingArgs.Builder.enabled()),
+                    "tracking without REDIRECT passes");
+            assertEquals(2, proxy.links().get(0).refusedCommands());
+            proxy.restore();
+            assertThrows(RedisException.class, () -> c.sync().clientTracking(
+                    io.lettuce.core.TrackingArgs.Builder.enabled().redirect(id)), "restore() keeps the refusal");
+            proxy.acceptAllCommands();
+            c.sync().clientTracking(io.lettuce.core.TrackingArgs.Builder.enabled(false));
+            assertEquals("OK", c.sync().clientTracking(io.lettuce.core.TrackingArgs.Builder.enabled().redirect(id)));
+        }
+    }
+
+    @Test
     void cutLinkMakesTheClientReconnect() {
         assertReconnectsAfter(FaultProxy::cut);
     }

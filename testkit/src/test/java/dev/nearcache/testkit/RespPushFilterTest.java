@@ -38,4 +38,22 @@ class RespPushFilterTest {
         assertEquals(tls.length, filter.feed(tls).length);
         assertEquals(PUSH, new String(filter.feed(PUSH.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void refusedCommandsBecomeAnErrorScriptInTheirPlaceWhateverTheChunking() {
+        RespCommandFilter filter = new RespCommandFilter();
+        String get = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+        String tracking = "*5\r\n$6\r\nCLIENT\r\n$8\r\nTRACKING\r\n$2\r\nON\r\n$8\r\nREDIRECT\r\n$1\r\n7\r\n";
+        assertEquals(get + tracking, new String(filter.feed((get + tracking).getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8), "nothing is refused until asked");
+        filter.refusal = new RespCommandFilter.Refusal(words -> words.contains("REDIRECT"), "ERR no");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte b : (get + tracking + get).getBytes(StandardCharsets.UTF_8)) {
+            out.writeBytes(filter.feed(new byte[] {b}));
+        }
+        String script = "return redis.error_reply([[ERR no]])";
+        assertEquals(get + "*3\r\n$4\r\nEVAL\r\n$" + script.length() + "\r\n" + script + "\r\n$1\r\n0\r\n" + get,
+                out.toString(StandardCharsets.UTF_8));
+        assertEquals(1, filter.refused());
+    }
 }
