@@ -63,6 +63,7 @@ public final class BatchingLoaderBuilder<K, V> {
     private ClientResources clientResources;
     private String clientName = "nearcache-data";
     private boolean groupBySlot;
+    private boolean requireResp3;
     private java.util.function.Predicate<? super K> optIn;
     private BatchObserver<K, V, Object> observer;
     private final List<DataConnectionListener<K, V>> listeners = new ArrayList<>();
@@ -86,6 +87,7 @@ public final class BatchingLoaderBuilder<K, V> {
         this.clientResources = from.clientResources;
         this.clientName = from.clientName;
         this.groupBySlot = from.groupBySlot;
+        this.requireResp3 = from.requireResp3;
         // optIn is a predicate of the old key type: a new codec leaves it unset
     }
 
@@ -243,6 +245,20 @@ public final class BatchingLoaderBuilder<K, V> {
 
     java.util.function.Predicate<? super K> optIn() {
         return optIn;
+    }
+
+    /**
+     * Whether the data connections must speak RESP3 (default false: RESP3 where the server offers it, else RESP2).
+     * Required where the connections receive push messages of their own, such as invalidations of their own
+     * {@code CLIENT TRACKING ON} without REDIRECT; a server without RESP3 then fails the connect.
+     */
+    public BatchingLoaderBuilder<K, V> requireResp3(boolean required) {
+        this.requireResp3 = required;
+        return this;
+    }
+
+    boolean requireResp3() {
+        return requireResp3;
     }
 
     /**

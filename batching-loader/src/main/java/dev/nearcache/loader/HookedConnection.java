@@ -89,6 +89,11 @@ final class HookedConnection<K, V> extends StatefulRedisConnectionImpl<K, V> imp
     }
 
     @Override
+    public io.lettuce.core.protocol.ProtocolVersion protocolVersion() {
+        return getConnectionState().getNegotiatedProtocolVersion();
+    }
+
+    @Override
     public void reconnect() {
         endpoint.disconnect(); // closes the channel; Lettuce's watchdog reconnects
     }

@@ -409,6 +409,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 .timeoutOptions(TimeoutOptions.builder().timeoutSource(new BatchTimeouts(builder.commandTimeout()))
                         .build())
                 .socketOptions(builder.socketOptions())
+                .protocolVersion(builder.requireResp3() ? io.lettuce.core.protocol.ProtocolVersion.RESP3 : null)
                 .disconnectedBehavior(builder.failFastWhenDisconnected()
                         ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
                         : ClientOptions.DisconnectedBehavior.DEFAULT)

@@ -445,6 +445,14 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     }
 
     @Override
+    public TrackingMode trackingMode() {
+        for (NodeShard<K, V> shard : allShards) {
+            return shard.mode();
+        }
+        return TrackingMode.REDIRECT;
+    }
+
+    @Override
     public String endpoint() {
         return endpoint;
     }

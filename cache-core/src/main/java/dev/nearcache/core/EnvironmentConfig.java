@@ -94,6 +94,15 @@ final class EnvironmentConfig {
         if (prefixes != null) {
             set("NEARCACHE_CACHED_PREFIXES", () -> builder.cachedPrefixes(prefixes.split("\\s*,\\s*")));
         }
+        String trackingMode = value(env, "NEARCACHE_TRACKING_MODE");
+        if (trackingMode != null) {
+            set("NEARCACHE_TRACKING_MODE", () -> builder.trackingMode(trackingMode("NEARCACHE_TRACKING_MODE",
+                    trackingMode)));
+        }
+        String broadcast = value(env, "NEARCACHE_BROADCAST");
+        if (broadcast != null) {
+            set("NEARCACHE_BROADCAST", () -> builder.broadcast(bool("NEARCACHE_BROADCAST", broadcast)));
+        }
         String staleIfError = value(env, "NEARCACHE_STALE_IF_ERROR");
         if (staleIfError != null) {
             set("NEARCACHE_STALE_IF_ERROR", () -> builder.staleIfError(duration("NEARCACHE_STALE_IF_ERROR",
@@ -343,6 +352,18 @@ final class EnvironmentConfig {
                     + "' (too large)");
         }
         return (int) v;
+    }
+
+    /** REDIRECT, SAME_CONNECTION or AUTO, in any case, with '-' for '_'. */
+    private static TrackingMode trackingMode(String name, String value) {
+        String normalized = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (TrackingMode mode : TrackingMode.values()) {
+            if (mode.name().equals(normalized)) {
+                return mode;
+            }
+        }
+        throw new NearCacheConfigurationException(name + " must be one of redirect, same-connection or auto, got '"
+                + value + "'");
     }
 
     private static boolean bool(String name, String value) {

@@ -535,7 +535,7 @@ final class LocalStore<K, V> {
         return flushes.get(reason).sum();
     }
 
-    NearCacheStats stats(boolean invalidationsReady) {
+    NearCacheStats stats(boolean invalidationsReady, TrackingMode trackingMode) {
         CacheStats s = cache.stats();
         Map<String, Long> byReason = new LinkedHashMap<>();
         flushes.forEach((reason, count) -> byReason.put(reason.tag(), count.sum()));
@@ -544,7 +544,7 @@ final class LocalStore<K, V> {
                 batches.sum(), invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
                 cache.estimatedSize(), weightedSize(), invalidationsReady, verifyChecks.sum(),
                 verifyMismatches.sum(), staleServed.sum(), invalidationsNotHeld.sum(), serverTracking.keys(),
-                serverTracking.fill());
+                serverTracking.fill(), trackingMode);
     }
 
     /** Byte-array keys are compared by content. */

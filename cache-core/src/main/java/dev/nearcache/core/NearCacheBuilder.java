@@ -79,6 +79,8 @@ public final class NearCacheBuilder<K, V> {
     int verifyRate = DEFAULT_VERIFY_RATE;
     Duration staleIfError;
     List<String> cachedPrefixes = List.of();
+    TrackingMode trackingMode = TrackingMode.AUTO;
+    boolean broadcast;
     int verifyFlushThreshold = DEFAULT_VERIFY_FLUSH_THRESHOLD;
 
     NearCacheBuilder(RedisCodec<K, V> codec) {
@@ -112,6 +114,8 @@ public final class NearCacheBuilder<K, V> {
         this.verifyRate = from.verifyRate;
         this.staleIfError = from.staleIfError;
         this.cachedPrefixes = from.cachedPrefixes;
+        this.trackingMode = from.trackingMode;
+        this.broadcast = from.broadcast;
         this.verifyFlushThreshold = from.verifyFlushThreshold;
     }
 
@@ -394,6 +398,31 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
+     * Where Redis sends the invalidations of the cache's reads (default {@link TrackingMode#AUTO}): to a dedicated
+     * connection ({@link TrackingMode#REDIRECT}), or to each data connection for its own reads
+     * ({@link TrackingMode#SAME_CONNECTION}, RESP3), as servers without REDIRECT require. {@code AUTO} uses REDIRECT
+     * where the server accepts it. With {@code REDIRECT}, a server that refuses it fails {@link #build()}, naming its
+     * answer; with {@code SAME_CONNECTION}, a server without RESP3 does.
+     */
+    public NearCacheBuilder<K, V> trackingMode(TrackingMode mode) {
+        this.trackingMode = Objects.requireNonNull(mode, "trackingMode must not be null");
+        return this;
+    }
+
+    /**
+     * Broadcast tracking for the {@link #cachedPrefixes cached prefixes} (default false): the data connections
+     * register {@code CLIENT TRACKING ON ... BCAST PREFIX p ...}, so Redis keeps no per-key state for this cache at
+     * all (its tracking table stays empty) and instead sends an invalidation for every write to any key under a
+     * prefix, whether this cache holds the key or not. For small, very hot keyspaces whose keys are read far more
+     * often than written; for a large keyspace, each instance receives (and drops) every write's invalidation.
+     * Needs {@code cachedPrefixes}, none of which may begin another (Redis refuses overlapping prefixes).
+     */
+    public NearCacheBuilder<K, V> broadcast(boolean enabled) {
+        this.broadcast = enabled;
+        return this;
+    }
+
+    /**
      * After how many mismatches found by the coherence canary (since its last such flush) the whole local cache is
      * flushed ({@code flushes{reason=verify-mismatch}}): 1 to 1,000,000, default 3. Each mismatch evicts its own
      * key in any case.
@@ -507,6 +536,22 @@ public final class NearCacheBuilder<K, V> {
                 }
             }
         }
+        if (broadcast) {
+            if (cachedPrefixes.isEmpty()) {
+                throw new NearCacheConfigurationException("broadcast(true) needs cachedPrefixes: broadcast tracking"
+                        + " invalidates by prefix (set NEARCACHE_CACHED_PREFIXES, or call cachedPrefixes(...))");
+            }
+            for (int i = 0; i < cachedPrefixes.size(); i++) {
+                for (int j = 0; j < cachedPrefixes.size(); j++) {
+                    String a = cachedPrefixes.get(i);
+                    String b = cachedPrefixes.get(j);
+                    if (i != j && b.startsWith(a)) {
+                        throw new NearCacheConfigurationException("with broadcast(true), no cached prefix may begin"
+                                + " another (Redis refuses overlapping prefixes): '" + a + "' begins '" + b + "'");
+                    }
+                }
+            }
+        }
         TrackingNearCache<K, V> cache = new TrackingNearCache<>(settings());
         for (Map.Entry<MeterRegistry, String> registry : meterRegistries) {
             new NearCacheMetrics(cache, registry.getValue()).bindTo(registry.getKey());
@@ -523,7 +568,7 @@ public final class NearCacheBuilder<K, V> {
                 commandTimeout, heartbeatInterval,
                 heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
                 readThroughTtl, sslOptions(), endpoint(), clientResources, verifyRate, verifyFlushThreshold,
-                staleIfError, cachedPrefixes);
+                staleIfError, cachedPrefixes, trackingMode, broadcast);
     }
 
     /**

@@ -27,6 +27,8 @@ import java.util.List;
  * @param verifyFlushThreshold mismatches after which the canary flushes everything
  * @param staleIfError   how long after losing coherence a value may still answer a read Redis cannot, or null
  * @param cachedPrefixes the only key prefixes tracked and kept (OPTIN tracking), or empty for every key
+ * @param trackingMode   where invalidations are sent (AUTO: decided per node on connecting)
+ * @param broadcast      BCAST tracking of the cached prefixes instead of OPTIN
  */
 record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris, boolean cluster,
                                Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
@@ -35,7 +37,8 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
                                Duration commandTimeout, Duration heartbeatInterval, Duration heartbeatTimeout,
                                Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
                                String endpoint, ClientResources clientResources, int verifyRate,
-                               int verifyFlushThreshold, Duration staleIfError, List<String> cachedPrefixes) {
+                               int verifyFlushThreshold, Duration staleIfError, List<String> cachedPrefixes,
+                               TrackingMode trackingMode, boolean broadcast) {
 
     NearCacheSettings {
         redisUris = List.copyOf(redisUris);

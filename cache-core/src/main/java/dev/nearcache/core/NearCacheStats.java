@@ -29,13 +29,16 @@ import java.util.Map;
  *                                  -1 if unknown (an ACL user without {@code +info})
  * @param serverTrackingFill        that table's share of {@code tracking-table-max-keys} (the fullest master's), or -1
  *                                  if unknown or unbounded; above 0.8 it is logged as a warning
+ * @param trackingMode              where invalidations arrive: {@link TrackingMode#REDIRECT} or
+ *                                  {@link TrackingMode#SAME_CONNECTION} (what {@code AUTO} chose; over a cluster,
+ *                                  the first master's, as every master is asked the same way)
  */
 public record NearCacheStats(long hits, long misses, long loads, long loadFailures, long batches,
                              long invalidations, Map<String, Long> flushes, long reconnects, long evictions,
                              long notCachedOversized, long size, long weightedSize,
                              boolean invalidationConnectionHealthy, long verifyChecks, long verifyMismatches,
                              long staleServed, long invalidationsNotHeld, long serverTrackingKeys,
-                             double serverTrackingFill) {
+                             double serverTrackingFill, TrackingMode trackingMode) {
 
     /** Hits divided by reads, or 0 before the first read. */
     public double hitRatio() {

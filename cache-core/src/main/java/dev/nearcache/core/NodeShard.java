@@ -2,6 +2,7 @@ package dev.nearcache.core;
 
 import dev.nearcache.invalidation.InvalidationHandler;
 import dev.nearcache.invalidation.InvalidationListener;
+import dev.nearcache.invalidation.InvalidationMessages;
 import dev.nearcache.loader.spi.BatchObserver;
 import dev.nearcache.loader.BatchingLoader;
 import dev.nearcache.loader.spi.DataConnection;
@@ -12,6 +13,8 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.push.PushListener;
+import io.lettuce.core.api.push.PushMessage;
+import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,8 +24,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -37,6 +42,16 @@ import org.slf4j.LoggerFactory;
  * <p>Every event of the node's connections is turned into the cache's rule 3, 4 and 9 actions here, driving the
  * {@link LocalStore}, which does the storing, evicting and flushing; nothing here calls the facade. After
  * {@link #close()} the shard's events are ignored: a retired node's connections closing is not news.
+ *
+ * <p><b>Tracking modes</b> ({@link TrackingMode}). With REDIRECT the node has an invalidation listener, whose client
+ * id every data connection redirects to. With SAME_CONNECTION there is none: each data connection tracks its own
+ * reads over RESP3 and its invalidations arrive on it as push messages, decoded inline, in order with its replies
+ * (Lettuce hands a push to its listeners before it decodes the reply behind it). The rules then hold per
+ * connection: rule 1 as before, with "the redirect id" being the connection itself ({@link #SAME_CONNECTION_ID});
+ * rule 2's placeholder still dies on any connection's invalidation (an invalidation can no longer overtake the reply
+ * on its own connection, but one of another connection may); rule 3 for a connection's loss as before; rule 5 is a
+ * heartbeat on every data connection ({@link #heartbeat}), since each now carries invalidations, and a half-open
+ * one would hold them silently.
  */
 final class NodeShard<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeShard.class);
@@ -62,10 +77,25 @@ final class NodeShard<K, V> implements AutoCloseable {
         }
     };
 
+    /**
+     * The "redirect id" of SAME_CONNECTION mode for rule 1's bookkeeping ({@link CoherenceGuard.Node}): tracking is
+     * confirmed for the connection itself. Never a client id (those are positive and far smaller).
+     */
+    static final long SAME_CONNECTION_ID = Long.MAX_VALUE;
+
     private final LocalStore<K, V> store;
+    private final io.lettuce.core.codec.RedisCodec<K, V> codec;
     private final String endpoint;
     /** Opt-in caching: tracking is registered with OPTIN (see {@code NearCacheBuilder.cachedPrefixes}). */
     private final boolean optIn;
+    /** Broadcast tracking of the cached prefixes (BCAST PREFIX ...), or null. */
+    private final List<String> broadcastPrefixes;
+    private final long heartbeatTimeoutNanos;
+    /** The mode this node uses, decided when it connects (never AUTO). */
+    private final TrackingMode mode;
+    private ScheduledFuture<?> heartbeats;
+    /** Per data connection: whether a heartbeat PING is outstanding. */
+    private final AtomicBoolean[] beating;
     private final CoherenceGuard.Node tracking;
     private final Routes routes;
     private final BatchingLoader<K, V> loader;
@@ -73,6 +103,8 @@ final class NodeShard<K, V> implements AutoCloseable {
     private final AtomicLong readies = new AtomicLong();
     /** A loss happened since caching last worked on every data connection; cleared when it works again. */
     private volatile boolean resumeToAnnounce;
+    /** Why AUTO chose SAME_CONNECTION: the server's answer to REDIRECT (for the messages), or null. */
+    private String sameConnectionRefusal;
     /** The server's refusal of CLIENT TRACKING, if it refused (a missing permission): fails the build. */
     private volatile String trackingRefusal;
     private volatile boolean closed;
@@ -85,10 +117,17 @@ final class NodeShard<K, V> implements AutoCloseable {
     NodeShard(LocalStore<K, V> store, NearCacheSettings<K, V> settings, RedisURI uri, ClientResources resources,
               boolean cluster, Routes routes) {
         this.store = store;
+        this.codec = settings.codec();
         this.endpoint = uri.getHost() + ":" + uri.getPort();
         this.routes = routes;
-        this.optIn = !settings.cachedPrefixes().isEmpty();
+        this.broadcastPrefixes = settings.broadcast() ? settings.cachedPrefixes() : null;
+        this.optIn = !settings.cachedPrefixes().isEmpty() && !settings.broadcast();
+        this.heartbeatTimeoutNanos = settings.heartbeatTimeout().toNanos();
         this.tracking = new CoherenceGuard.Node(settings.connections(), key -> routes.serves(this, key));
+        this.beating = new AtomicBoolean[settings.connections()];
+        for (int i = 0; i < beating.length; i++) {
+            beating[i] = new AtomicBoolean();
+        }
         BatchingLoader<K, V> builtLoader = null;
         InvalidationListener<K> builtListener = null;
         try {
@@ -98,25 +137,48 @@ final class NodeShard<K, V> implements AutoCloseable {
                     .commandTimeout(settings.commandTimeout())
                     .connectTimeout(settings.connectTimeout()).socketOptions(sockets).readTtls(settings.serverTtl())
                     .failFastWhenDisconnected(settings.failFastWhenDisconnected()).sslOptions(settings.sslOptions())
+                    .requireResp3(settings.trackingMode() == TrackingMode.SAME_CONNECTION)
                     .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents());
             KeyPrefixes<K> cachedKeys = settings.cachedKeys();
-            if (cachedKeys != null) {
+            if (cachedKeys != null && optIn) {
                 loaderBuilder.optIn(cachedKeys); // CLIENT CACHING YES before each MGET of keys that may be kept
             }
             builtLoader = loaderBuilder.build();
             this.loader = builtLoader;
             for (DataConnection<K, V> connection : loader.connections()) {
-                connection.commands().addListener(redirBrokenListener());
+                connection.commands().addListener(new Pushes(connection));
             }
-            builtListener = InvalidationListener.builder().keyCodec(settings.codec()).redisUri(uri)
-                    .clientResources(resources).heartbeatInterval(settings.heartbeatInterval())
-                    .heartbeatTimeout(settings.heartbeatTimeout()).reconnectDebounce(settings.reconnectDebounce())
-                    .connectTimeout(settings.connectTimeout()).socketOptions(sockets).sslOptions(settings.sslOptions())
-                    .handler(new Invalidations()).build();
+            this.mode = decideMode(settings.trackingMode(), settings.connectTimeout());
+            if (mode == TrackingMode.REDIRECT) {
+                builtListener = InvalidationListener.builder().keyCodec(settings.codec()).redisUri(uri)
+                        .clientResources(resources).heartbeatInterval(settings.heartbeatInterval())
+                        .heartbeatTimeout(settings.heartbeatTimeout()).reconnectDebounce(settings.reconnectDebounce())
+                        .connectTimeout(settings.connectTimeout()).socketOptions(sockets)
+                        .sslOptions(settings.sslOptions()).handler(new Invalidations()).build();
+            } else {
+                tracking.redirectTo(SAME_CONNECTION_ID); // each connection is its own target from now on
+                for (DataConnection<K, V> connection : loader.connections()) {
+                    if (connection.isOpen()) {
+                        enableTracking(connection);
+                    }
+                }
+                long interval = settings.heartbeatInterval().toNanos();
+                heartbeats = resources.eventExecutorGroup().scheduleAtFixedRate(this::heartbeat, interval, interval,
+                        TimeUnit.NANOSECONDS);
+            }
             this.listener = builtListener;
             verifyPermissions(settings);
+            log.info("near cache tracking on {}: {}{}{}", endpoint, mode == TrackingMode.REDIRECT
+                            ? "REDIRECT to invalidation connection " + builtListener.clientId().orElse(-1)
+                            : "SAME_CONNECTION (each data connection receives its own invalidations)",
+                    settings.trackingMode() == TrackingMode.AUTO ? " (chosen by AUTO)" : "",
+                    broadcastPrefixes != null ? ", BCAST of prefixes " + broadcastPrefixes
+                            : optIn ? ", OPTIN of prefixes " + settings.cachedPrefixes() : "");
         } catch (RuntimeException e) {
             closed = true;
+            if (heartbeats != null) {
+                heartbeats.cancel(false);
+            }
             if (builtListener != null) {
                 builtListener.close();
             }
@@ -125,6 +187,56 @@ final class NodeShard<K, V> implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The mode to use: as configured, or for AUTO, REDIRECT if the server accepts it. The probe asks on data
+     * connection 0 for {@code CLIENT TRACKING ON REDIRECT <its own id>} and turns it off again; nothing has been read
+     * on the connection yet. A server that answers with an error other than a missing permission (which the
+     * permission check reports) does not offer REDIRECT. No answer within the connect timeout decides nothing:
+     * REDIRECT, and rule 9 sees to the connection.
+     *
+     * @throws NearCacheConfigurationException if SAME_CONNECTION is needed but the data connections speak RESP2
+     */
+    private TrackingMode decideMode(TrackingMode configured, java.time.Duration connectTimeout) {
+        if (configured == TrackingMode.REDIRECT) {
+            return TrackingMode.REDIRECT;
+        }
+        DataConnection<K, V> first = loader.connections().get(0);
+        if (configured == TrackingMode.AUTO) {
+            var commands = first.commands().async();
+            try {
+                long deadline = System.nanoTime() + connectTimeout.toNanos();
+                long id = commands.clientId().get(connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id))
+                        .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                commands.clientTracking(TrackingArgs.Builder.enabled(false));
+                return TrackingMode.REDIRECT;
+            } catch (ExecutionException e) {
+                String message = String.valueOf(e.getCause().getMessage());
+                if (!(e.getCause() instanceof RedisCommandExecutionException) || message.startsWith("NOPERM")) {
+                    return TrackingMode.REDIRECT;
+                }
+                log.info("Redis at {} refused CLIENT TRACKING ON REDIRECT ({}): each data connection will receive"
+                        + " the invalidations of its own reads (SAME_CONNECTION)", endpoint, message);
+                sameConnectionRefusal = message;
+            } catch (TimeoutException e) {
+                return TrackingMode.REDIRECT;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NearCacheException("interrupted while connecting to " + endpoint, e);
+            }
+        }
+        for (DataConnection<K, V> connection : loader.connections()) {
+            ProtocolVersion protocol = connection.protocolVersion();
+            if (connection.isOpen() && protocol != null && protocol != ProtocolVersion.RESP3) {
+                throw new NearCacheConfigurationException("Redis at " + endpoint + (sameConnectionRefusal != null
+                        ? " refused CLIENT TRACKING ON REDIRECT (" + sameConnectionRefusal + "), and" : "")
+                        + " its data connections speak " + protocol + ", so it cannot push invalidations on them"
+                        + " either: same-connection tracking needs RESP3 (HELLO 3)");
+            }
+        }
+        return TrackingMode.SAME_CONNECTION;
     }
 
     /**
@@ -167,8 +279,16 @@ final class NodeShard<K, V> implements AutoCloseable {
                 && System.nanoTime() < deadline) {
             LockSupport.parkNanos(1_000_000);
         }
-        if (trackingRefusal != null) {
-            refused.add(trackingRefusal);
+        String trackingAnswer = trackingRefusal;
+        if (trackingAnswer != null && !trackingAnswer.startsWith("NOPERM")) {
+            // not a permission: the server does not offer what was asked (REDIRECT, BCAST, OPTIN, RESP3 pushes)
+            throw new NearCacheConfigurationException("Redis at " + endpoint + " refused " + registration(
+                    tracking.redirectId()) + ": " + trackingAnswer + (mode == TrackingMode.REDIRECT
+                    ? ". For a server without REDIRECT use trackingMode(AUTO) or SAME_CONNECTION"
+                    + " (NEARCACHE_TRACKING_MODE)" : ""));
+        }
+        if (trackingAnswer != null) {
+            refused.add(trackingAnswer);
         }
         if (!refused.isEmpty()) {
             throw new NearCacheConfigurationException("the Redis user at " + endpoint + " lacks permissions the near"
@@ -194,14 +314,35 @@ final class NodeShard<K, V> implements AutoCloseable {
         loader.detach(key);
     }
 
-    /** Whether reads from this node are cached now: invalidations arrive and every data connection is tracked. */
-    /** The node's invalidation listener's barrier (see {@link Routing#invalidationBarrier()}). */
+    /**
+     * The node's invalidation barrier (see {@link Routing#invalidationBarrier()}): its listener's, or in
+     * SAME_CONNECTION mode a PING on every data connection, each answered after the invalidations Redis wrote on it
+     * before, which were applied on its I/O thread as they were decoded. False if a data connection is not tracked.
+     */
     CompletableFuture<Boolean> invalidationBarrier() {
-        return closed ? CompletableFuture.completedFuture(false) : listener.barrier();
+        if (closed) {
+            return CompletableFuture.completedFuture(false);
+        }
+        if (mode == TrackingMode.REDIRECT) {
+            return listener.barrier();
+        }
+        List<DataConnection<K, V>> connections = loader.connections();
+        CompletableFuture<?>[] pongs = new CompletableFuture<?>[connections.size()];
+        for (int i = 0; i < pongs.length; i++) {
+            pongs[i] = connections.get(i).commands().async().ping().toCompletableFuture();
+        }
+        return CompletableFuture.allOf(pongs).handle((ok, failure) -> failure == null && invalidationsReady());
     }
 
+    /** Whether reads from this node are cached now: invalidations arrive and every data connection is tracked. */
     boolean invalidationsReady() {
-        return !closed && listener.isReady() && tracking.allTracked(loader.connections());
+        return !closed && (mode != TrackingMode.REDIRECT || listener.isReady())
+                && tracking.allTracked(loader.connections());
+    }
+
+    /** The tracking mode this node uses (never AUTO). */
+    TrackingMode mode() {
+        return mode;
     }
 
     boolean isClosed() {
@@ -255,8 +396,16 @@ final class NodeShard<K, V> implements AutoCloseable {
         long generation = connection.generation();
         var commands = connection.commands().async();
         commands.clientTracking(TrackingArgs.Builder.enabled(false)); // may be on with an old redirect id
-        TrackingArgs args = TrackingArgs.Builder.enabled().redirect(id);
-        commands.clientTracking(optIn ? args.optin() : args).whenComplete((ok, failure) -> {
+        TrackingArgs args = TrackingArgs.Builder.enabled();
+        if (id != SAME_CONNECTION_ID) {
+            args.redirect(id);
+        }
+        if (broadcastPrefixes != null) {
+            args.bcast().prefixes(broadcastPrefixes.toArray(String[]::new));
+        } else if (optIn) {
+            args.optin();
+        }
+        commands.clientTracking(args).whenComplete((ok, failure) -> {
             if (failure == null) {
                 tracking.trackingConfirmed(connection, generation, id);
                 announceResumeOnceTracked();
@@ -264,6 +413,12 @@ final class NodeShard<K, V> implements AutoCloseable {
                 trackingFailed(connection, id, failure);
             }
         });
+    }
+
+    /** The registration as sent, for messages. */
+    private String registration(long id) {
+        return "CLIENT TRACKING ON" + (id == SAME_CONNECTION_ID ? "" : " REDIRECT " + id)
+                + (broadcastPrefixes != null ? " BCAST" : optIn ? " OPTIN" : "");
     }
 
     /**
@@ -276,12 +431,12 @@ final class NodeShard<K, V> implements AutoCloseable {
     private void trackingFailed(DataConnection<K, V> connection, long id, Throwable failure) {
         if (failure instanceof RedisCommandExecutionException) {
             trackingRefusal = failure.getMessage();
-            log.error("Redis at {} refused CLIENT TRACKING ON REDIRECT {} on data connection {}: {}; nothing read on"
-                    + " it is cached", endpoint, id, connection.index(), failure.getMessage());
+            log.error("Redis at {} refused {} on data connection {}: {}; nothing read on it is cached", endpoint,
+                    registration(id), connection.index(), failure.getMessage());
             return;
         }
-        log.warn("CLIENT TRACKING ON REDIRECT {} got no answer on data connection {} to {} ({}); dropping the"
-                + " connection to reconnect", id, connection.index(), endpoint, failure.toString());
+        log.warn("{} got no answer on data connection {} to {} ({}); dropping the connection to reconnect",
+                registration(id), connection.index(), endpoint, failure.toString());
         resumeToAnnounce = true;
         connection.reconnect();
     }
@@ -295,22 +450,89 @@ final class NodeShard<K, V> implements AutoCloseable {
         }
     }
 
-    private PushListener redirBrokenListener() {
-        return message -> {
-            if ("tracking-redir-broken".equals(message.getType()) && !closed) {
+    /**
+     * The push messages of one data connection, on its I/O thread, in order with its replies: a
+     * {@code tracking-redir-broken} (REDIRECT: the target is gone, rule 3), and in SAME_CONNECTION mode the
+     * invalidations of its own reads. An invalidation is applied here, before the reply behind it is decoded, so no
+     * reply read after the write it reports can be stored under a live placeholder (rule 2).
+     */
+    private final class Pushes implements PushListener {
+        private final DataConnection<K, V> connection;
+
+        Pushes(DataConnection<K, V> connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void onPushMessage(PushMessage message) {
+            if (closed) {
+                return;
+            }
+            if ("tracking-redir-broken".equals(message.getType())) {
                 // Rule 3: the redirect target is gone, invalidations for this connection's keys are dropped
                 store.flush(FlushReason.TRACKING_REDIR_BROKEN);
+            } else if (mode == TrackingMode.SAME_CONNECTION && InvalidationMessages.isInvalidation(message)) {
+                List<K> keys;
+                try {
+                    keys = InvalidationMessages.keys(message, codec);
+                } catch (RuntimeException e) {
+                    log.warn("an invalidated key on data connection {} to {} could not be decoded; flushing",
+                            connection.index(), endpoint, e);
+                    store.flush(FlushReason.FLUSH_COMMAND);
+                    return;
+                }
+                if (keys == null) {
+                    store.flush(FlushReason.FLUSH_COMMAND); // Rule 3: FLUSHALL or FLUSHDB
+                } else {
+                    invalidated(keys);
+                }
             }
-        };
+        }
+    }
+
+    /** Rule 2: kills the token of a read still in flight and evicts; later reads send a request of their own. */
+    private void invalidated(List<K> keys) {
+        store.invalidated(keys);
+        for (K key : keys) {
+            loader.detach(key);
+        }
+    }
+
+    /**
+     * Rule 5 for SAME_CONNECTION mode, every heartbeat interval: a PING on each open data connection, unless one is
+     * outstanding there; a PONG later than the heartbeat timeout (or a failed PING) means the connection may be
+     * holding invalidations: it is dropped, so it reconnects, and its loss flushes (rule 3). A half-open data
+     * connection is so found within one interval plus the timeout, even when nothing is read on it.
+     */
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        for (DataConnection<K, V> connection : loader.connections()) {
+            AtomicBoolean outstanding = beating[connection.index()];
+            if (!connection.isOpen() || !outstanding.compareAndSet(false, true)) {
+                continue;
+            }
+            long generation = connection.generation();
+            connection.commands().async().ping().toCompletableFuture()
+                    .orTimeout(heartbeatTimeoutNanos, TimeUnit.NANOSECONDS).whenComplete((pong, failure) -> {
+                        outstanding.set(false);
+                        if (failure != null && !closed && connection.generation() == generation
+                                && connection.isOpen()) {
+                            log.warn("data connection {} to {} did not answer its heartbeat within {} ms ({});"
+                                            + " dropping it to reconnect", connection.index(), endpoint,
+                                    heartbeatTimeoutNanos / 1_000_000, failure.toString());
+                            resumeToAnnounce = true;
+                            connection.reconnect();
+                        }
+                    });
+        }
     }
 
     private final class Invalidations implements InvalidationHandler<K> {
         @Override
         public void invalidated(List<K> keys) {
-            store.invalidated(keys); // rule 2: kills the token of a read still in flight
-            for (K key : keys) {
-                loader.detach(key); // later reads send a request of their own instead of joining one sent before
-            }
+            NodeShard.this.invalidated(keys);
         }
 
         /** Rule 3: a NULL invalidation (FLUSHALL, FLUSHDB). */
@@ -385,6 +607,9 @@ final class NodeShard<K, V> implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (heartbeats != null) {
+            heartbeats.cancel(false);
+        }
         tracking.redirectTo(-1);
         loader.close();
         if (listener != null) {

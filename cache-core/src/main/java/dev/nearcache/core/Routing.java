@@ -46,6 +46,9 @@ interface Routing<K, V> extends AutoCloseable {
     /** Whether every node's invalidation connection is ready (so reads of every key may be cached). */
     boolean invalidationsReady();
 
+    /** The tracking mode in use (never AUTO): the server's, or over a cluster the first master's. */
+    TrackingMode trackingMode();
+
     /** Host and port of the server, or of the cluster's seeds; never credentials. */
     String endpoint();
 

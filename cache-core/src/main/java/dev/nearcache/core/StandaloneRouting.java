@@ -95,6 +95,11 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     }
 
     @Override
+    public TrackingMode trackingMode() {
+        return shard.mode();
+    }
+
+    @Override
     public String endpoint() {
         return endpoint;
     }

@@ -87,8 +87,9 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         }
         TrackingTableMonitor monitor = new TrackingTableMonitor(store, routing, settings.commandTimeout().toMillis());
         background.scheduleWithFixedDelay(monitor::look, 0, TrackingTableMonitor.PERIOD_SECONDS, TimeUnit.SECONDS);
-        log.info("near cache connected to {}: {} data connections per node, invalidations {}", endpoint,
-                settings.connections(), routing.invalidationsReady() ? "ready" : "pending");
+        log.info("near cache connected to {}: {} data connections per node, tracking {}, invalidations {}",
+                endpoint, settings.connections(), routing.trackingMode(),
+                routing.invalidationsReady() ? "ready" : "pending");
     }
 
     // ---- reads ------------------------------------------------------------------------------------------------
@@ -390,7 +391,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
 
     @Override
     public NearCacheStats stats() {
-        return store.stats(routing.invalidationsReady());
+        return store.stats(routing.invalidationsReady(), routing.trackingMode());
     }
 
     private <T> T await(CompletableFuture<T> future) {

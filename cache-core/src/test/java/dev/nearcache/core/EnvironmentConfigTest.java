@@ -101,6 +101,12 @@ class EnvironmentConfigTest {
         assertEquals(Duration.ofSeconds(30), apply(Map.of("NEARCACHE_STALE_IF_ERROR", "30s")).staleIfError);
         assertEquals(List.of("user:", "product:"),
                 apply(Map.of("NEARCACHE_CACHED_PREFIXES", "user:, product:")).cachedPrefixes);
+        assertEquals(TrackingMode.SAME_CONNECTION,
+                apply(Map.of("NEARCACHE_TRACKING_MODE", "same-connection")).trackingMode);
+        assertEquals(TrackingMode.REDIRECT, apply(Map.of("NEARCACHE_TRACKING_MODE", "REDIRECT")).trackingMode);
+        assertEquals("NEARCACHE_TRACKING_MODE must be one of redirect, same-connection or auto, got 'bcast'",
+                failure(Map.of("NEARCACHE_TRACKING_MODE", "bcast")));
+        assertTrue(apply(Map.of("NEARCACHE_BROADCAST", "true")).broadcast);
         assertEquals("NEARCACHE_VERIFY_RATE: verifyRate must be between 0 and 10000 keys a second, got 20000",
                 failure(Map.of("NEARCACHE_VERIFY_RATE", "20000")));
         assertEquals("NEARCACHE_SERVER_TTL must be true or false, got 'yes please'",
@@ -189,6 +195,17 @@ class EnvironmentConfigTest {
                 failure(Map.of("NEARCACHE_LOCAL_TTL", "99999999999999999999s")));
         assertEquals("NEARCACHE_MAXIMUM_WEIGHT is too large a size: '9999999999gb'",
                 failure(Map.of("NEARCACHE_MAXIMUM_WEIGHT", "9999999999gb")));
+    }
+
+    @Test
+    void broadcastNeedsPrefixesThatDoNotOverlap() {
+        NearCacheBuilder<String, String> b = NearCache.builder().redisUri("redis://localhost:1").broadcast(true);
+        assertTrue(assertThrows(NearCacheConfigurationException.class, b::build).getMessage()
+                .startsWith("broadcast(true) needs cachedPrefixes"));
+        b.cachedPrefixes("user:", "user:admin:");
+        assertEquals("with broadcast(true), no cached prefix may begin another (Redis refuses overlapping prefixes):"
+                + " 'user:' begins 'user:admin:'", assertThrows(NearCacheConfigurationException.class, b::build)
+                .getMessage());
     }
 
     @Test

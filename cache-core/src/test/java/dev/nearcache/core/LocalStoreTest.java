@@ -47,6 +47,11 @@ class LocalStoreTest {
         }
 
         @Override
+        public io.lettuce.core.protocol.ProtocolVersion protocolVersion() {
+            return io.lettuce.core.protocol.ProtocolVersion.RESP3;
+        }
+
+        @Override
         public void reconnect() {
         }
 
@@ -133,7 +138,7 @@ class LocalStoreTest {
         assertSame(LocalStore.MISS, store.get("a"));
         reply(inFlight, List.of("b"), List.of("v"));
         assertSame(LocalStore.MISS, store.get("b"), "a read sent before the flush is not stored");
-        assertEquals(1, store.stats(true).flushes().get("flush-command"));
+        assertEquals(1, store.stats(true, TrackingMode.REDIRECT).flushes().get("flush-command"));
     }
 
     @Test
@@ -151,7 +156,7 @@ class LocalStoreTest {
         for (int i = 0; i < 1000; i++) {
             reply(send("k" + i), List.of("k" + i), List.of("v"));
         }
-        store.stats(true);
+        store.stats(true, TrackingMode.REDIRECT);
         long held = 0;
         for (int i = 0; i < 1000; i++) {
             held += store.get("k" + i) != LocalStore.MISS ? 1 : 0;

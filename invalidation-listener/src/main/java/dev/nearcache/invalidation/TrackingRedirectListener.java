@@ -20,9 +20,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -295,7 +293,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
             connection.addListener(new PushListener() {
                 @Override
                 public void onPushMessage(PushMessage message) {
-                    if ("invalidate".equals(message.getType())) {
+                    if (InvalidationMessages.isInvalidation(message)) {
                         received(session, resp3Payload(message));
                     }
                 }
@@ -433,20 +431,14 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     }
 
     private Payload<K> resp3Payload(PushMessage message) {
-        List<Object> content = message.getContent(ByteBuffer::duplicate);
-        Object keys = content.size() > 1 ? content.get(1) : null;
-        if (!(keys instanceof List<?> list)) {
-            return new Payload<>(null, "invalidation without keys (FLUSHALL or FLUSHDB)");
-        }
-        List<K> decoded = new ArrayList<>(list.size());
+        List<K> keys;
         try {
-            for (Object key : list) {
-                decoded.add(keyCodec.decodeKey((ByteBuffer) key));
-            }
+            keys = InvalidationMessages.keys(message, keyCodec);
         } catch (RuntimeException e) {
             return undecodable(e);
         }
-        return new Payload<>(decoded, null);
+        return keys == null ? new Payload<>(null, "invalidation without keys (FLUSHALL or FLUSHDB)")
+                : new Payload<>(keys, null);
     }
 
     private Payload<K> resp2Payload(Session session, Object message) {

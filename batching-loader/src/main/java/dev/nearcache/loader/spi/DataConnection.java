@@ -20,6 +20,12 @@ public interface DataConnection<K, V> {
      */
     long generation();
 
+    /**
+     * The protocol the server agreed to on the current (or last) connection: RESP3 only then do its own
+     * {@code CLIENT TRACKING ON} invalidations arrive on it, as push messages. Null before the first connect.
+     */
+    io.lettuce.core.protocol.ProtocolVersion protocolVersion();
+
     /** Whether the connection is connected now. */
     boolean isOpen();
 
