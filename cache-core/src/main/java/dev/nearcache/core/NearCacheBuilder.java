@@ -538,8 +538,9 @@ public final class NearCacheBuilder<K, V> {
         }
         if (broadcast) {
             if (cachedPrefixes.isEmpty()) {
-                throw new NearCacheConfigurationException("broadcast(true) needs cachedPrefixes: broadcast tracking"
-                        + " invalidates by prefix (set NEARCACHE_CACHED_PREFIXES, or call cachedPrefixes(...))");
+                throw new NearCacheConfigurationException("broadcast(true) (NEARCACHE_BROADCAST,"
+                        + " nearcache.broadcast) needs cachedPrefixes: broadcast tracking invalidates by prefix (call"
+                        + " cachedPrefixes(...), or set NEARCACHE_CACHED_PREFIXES or nearcache.cached-prefixes)");
             }
             for (int i = 0; i < cachedPrefixes.size(); i++) {
                 for (int j = 0; j < cachedPrefixes.size(); j++) {

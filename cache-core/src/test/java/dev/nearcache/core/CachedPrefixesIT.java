@@ -4,14 +4,20 @@ import static dev.nearcache.core.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nearcache.testkit.RedisExtension;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Opt-in caching: only keys with the given prefixes are tracked (OPTIN + CLIENT CACHING YES) and kept. */
+/**
+ * Opt-in caching: only keys with the given prefixes are tracked (OPTIN + CLIENT CACHING YES) and kept; or, with
+ * broadcast, tracked by prefix (BCAST), with no per-key state on the server.
+ */
 class CachedPrefixesIT {
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
@@ -49,5 +55,33 @@ class CachedPrefixesIT {
             assertEquals("o2", cache.get("order:1"));
         }
         assertThrows(NearCacheConfigurationException.class, () -> NearCache.builder().cachedPrefixes("user:", ""));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TrackingMode.class, names = {"REDIRECT", "SAME_CONNECTION"})
+    void broadcastTracksByPrefixWithNoPerKeyStateOnTheServer(TrackingMode mode) {
+        try (NearCache<String, String> cache = NearCache.builder().redisUri(redis.server().uri()).trackingMode(mode)
+                .cachedPrefixes("user:", "product:").broadcast(true).verifyRate(0).build()) {
+            long trackedBefore = trackedKeys();
+            for (int i = 0; i < 20; i++) {
+                other.sync().set("user:" + i, "u" + i);
+                cachedForSure(cache, "user:" + i, "u" + i);
+            }
+            other.sync().set("order:1", "o1");
+            assertEquals("o1", cache.get("order:1"));
+            assertEquals(20, cache.stats().size(), "only the prefixed keys are kept");
+            assertEquals(trackedBefore, trackedKeys(), "BCAST keeps nothing per key in Redis");
+            String info = (String) redis.server().command(Duration.ofSeconds(2), "INFO", "stats");
+            assertTrue(info.contains("tracking_total_prefixes:2"), "two prefixes registered: " + info);
+
+            other.sync().set("user:3", "changed");
+            await("a write under a prefix invalidates").atMost(Duration.ofSeconds(5))
+                    .until(() -> "changed".equals(cache.get("user:3")));
+            long notHeld = cache.stats().invalidationsNotHeld();
+            other.sync().set("product:never-read", "p");
+            await("and so does one to a key never read").atMost(Duration.ofSeconds(5))
+                    .until(() -> cache.stats().invalidationsNotHeld() > notHeld);
+            cachedForSure(cache, "user:3", "changed");
+        }
     }
 }

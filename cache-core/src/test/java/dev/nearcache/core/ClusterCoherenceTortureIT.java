@@ -18,7 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * healthy, after one heartbeat interval plus its timeout and one topology refresh period, no key read through the
  * cache may differ from Redis. A quiet phase without faults ends the load, as in {@link CoherenceTortureIT}.
  *
- * <p>{@code -Dnearcache.torture.seconds=N} sets the length (CI: 30 s here).
+ * <p>Run in both tracking modes, REDIRECT and SAME_CONNECTION; in the latter, the fault aimed at a master's
+ * invalidation connection kills a data connection instead.
+ *
+ * <p>{@code -Dnearcache.torture.seconds=N} sets the length of each (CI: 30 s here).
  */
 class ClusterCoherenceTortureIT {
     private static final Logger log = LoggerFactory.getLogger(ClusterCoherenceTortureIT.class);
@@ -39,15 +43,18 @@ class ClusterCoherenceTortureIT {
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.cluster(3, 1);
 
-    @Test
-    void noStaleValueSurvivesTheFaults() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = TrackingMode.class, names = {"REDIRECT", "SAME_CONNECTION"})
+    void noStaleValueSurvivesTheFaults(TrackingMode mode) throws Exception {
         RedisCluster cluster = redis.cluster();
         long seconds = Long.getLong("nearcache.torture.seconds", 30);
         RedisClusterClient otherClient = ClusterNearCacheIT.anotherClient(cluster);
         try (StatefulRedisClusterConnection<String, String> other = otherClient.connect();
              NearCache<String, String> cache = ClusterNearCacheIT.clusterCache(cluster).maximumSize(1000)
-                     .verifyRate(500).build();
+                     .verifyRate(500).trackingMode(mode).build();
              TortureLoad load = new TortureLoad(cache, other.sync())) {
+            assertEquals(mode, cache.stats().trackingMode());
+            String invalidations = mode == TrackingMode.SAME_CONNECTION ? Harness.data(1) : Harness.LISTENER;
             List<String> applied = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
             int n = 0;
@@ -57,7 +64,7 @@ class ClusterCoherenceTortureIT {
                 ClusterNode master = masters.get(ThreadLocalRandom.current().nextInt(masters.size()));
                 RedisServer server = master.server().orElseThrow();
                 String fault = switch (n++ % 7) {
-                    case 0 -> kill(server, Harness.LISTENER);
+                    case 0 -> kill(server, invalidations);
                     case 1 -> kill(server, Harness.data(ThreadLocalRandom.current().nextInt(2)));
                     case 2 -> {
                         server.flushAll();
@@ -86,8 +93,8 @@ class ClusterCoherenceTortureIT {
 
             List<String> stale = load.staleKeys();
             NearCacheStats stats = cache.stats();
-            log.info("cluster torture: {} s, faults {}, {} reads ({} failed), {} writes, stats {}", seconds, applied,
-                    load.reads.get(), load.readErrors.get(), load.writes.get(), stats);
+            log.info("cluster torture ({}): {} s, faults {}, {} reads ({} failed), {} writes, stats {}", mode, seconds,
+                    applied, load.reads.get(), load.readErrors.get(), load.writes.get(), stats);
             assertEquals(List.of(), stale.subList(0, Math.min(10, stale.size())),
                     stale.size() + " of " + TortureLoad.KEYS + " keys differ from Redis");
             assertTrue(load.reads.get() > 1000, "the readers ran: " + load.reads.get());

@@ -72,6 +72,16 @@ class ClusterNearCacheIT {
         return client;
     }
 
+    /** The tracking mode every test here uses ({@link ClusterSameConnectionIT} runs them all in SAME_CONNECTION). */
+    TrackingMode mode() {
+        return TrackingMode.AUTO;
+    }
+
+    /** {@link #clusterCache(RedisCluster)} in this class's {@link #mode()}. */
+    NearCacheBuilder<String, String> cache(RedisCluster cluster) {
+        return clusterCache(cluster).trackingMode(mode());
+    }
+
     static NearCacheBuilder<String, String> clusterCache(RedisCluster cluster) {
         return NearCache.builder().redisUris(cluster.seedUris().toArray(new String[0])).cluster(true)
                 .topologyRefreshPeriod(REFRESH).heartbeatInterval(INTERVAL).heartbeatTimeout(TIMEOUT)
@@ -108,7 +118,7 @@ class ClusterNearCacheIT {
     /** The README's minimal ACL, plus what a cluster needs, on every node: the cache builds, caches and writes. */
     @Test
     void optInPrefixesAreTrackedAndKeptOnEveryMasterAndTheRestIsNot() {
-        try (NearCache<String, String> cache = clusterCache(redis.cluster()).cachedPrefixes("opt:").build()) {
+        try (NearCache<String, String> cache = cache(redis.cluster()).cachedPrefixes("opt:").build()) {
             for (int i = 0; i < 30; i++) { // keys in every master's slots
                 other.sync().set("opt:" + i, "v1");
                 other.sync().set("plain:" + i, "p1");
@@ -145,7 +155,7 @@ class ClusterNearCacheIT {
         try {
             String[] seeds = cluster.seedUris().stream().map(u -> u.replace("redis://", "redis://clusterapp:pw@"))
                     .toArray(String[]::new);
-            try (NearCache<String, String> cache = clusterCache(cluster).redisUris(seeds).build()) {
+            try (NearCache<String, String> cache = cache(cluster).redisUris(seeds).build()) {
                 for (ClusterNode master : cluster.masters()) {
                     String key = keysOn(master, "acl:" + master.port() + ":", 1).get(0);
                     cache.set(key, "v1");
@@ -180,8 +190,8 @@ class ClusterNearCacheIT {
         for (ClusterNode master : cluster.masters()) {
             keys.addAll(keysOn(master, "expiry-short:" + master.port() + ":", 100));
         }
-        try (NearCache<String, String> cache = clusterCache(cluster).build();
-             NearCache<String, String> unbounded = clusterCache(cluster).serverTtl(false).build()) {
+        try (NearCache<String, String> cache = cache(cluster).build();
+             NearCache<String, String> unbounded = cache(cluster).serverTtl(false).build()) {
             long written = System.nanoTime();
             for (String key : keys) {
                 other.sync().set(key, "v", io.lettuce.core.SetArgs.Builder.px(1500));
@@ -208,7 +218,7 @@ class ClusterNearCacheIT {
     @Test
     void readsWritesAndInvalidationsOnEveryMaster() {
         RedisCluster cluster = redis.cluster();
-        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+        try (NearCache<String, String> cache = cache(cluster).build()) {
             assertEquals(endpoints(cluster.masters()), routing(cache).masters());
             assertTrue(cache.stats().invalidationConnectionHealthy(), cache.stats().toString());
             RedisAdvancedClusterCommands<String, String> redisCommands = other.sync();
@@ -254,12 +264,8 @@ class ClusterNearCacheIT {
             // the data connections of every master redirect to that master's own invalidation connection
             for (ClusterNode master : cluster.masters()) {
                 RedisServer server = master.server().orElseThrow();
-                long listenerId = Harness.clientId(server, Harness.LISTENER);
                 for (int d = 0; d < 2; d++) {
-                    String line = Harness.clientLine(server, Harness.data(d));
-                    assertTrue(redirects(line, listenerId),
-                            "data connection " + d + " on " + master.port() + " redirects to " + listenerId + ": "
-                                    + line);
+                    assertTrackedAsTheModeSays(server, d);
                 }
             }
             assertEquals(0, cache.stats().flushes().getOrDefault("topology-changed", 0L));
@@ -269,7 +275,7 @@ class ClusterNearCacheIT {
     @Test
     void failoverOfAMasterLeavesTheCacheCoherent() {
         RedisCluster cluster = redis.cluster();
-        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+        try (NearCache<String, String> cache = cache(cluster).build()) {
             ClusterNode victim = masterWithReplica(cluster);
             List<String> keys = keysOn(victim, "failover:", 30);
             for (String key : keys) {
@@ -321,7 +327,7 @@ class ClusterNearCacheIT {
     @Test
     void aManualFailoverLeavesTheCacheCoherent() {
         RedisCluster cluster = redis.cluster();
-        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+        try (NearCache<String, String> cache = cache(cluster).build()) {
             ClusterNode master = masterWithReplica(cluster);
             ClusterNode replica = cluster.replicas().stream().filter(r -> master.id().equals(r.masterId()))
                     .findFirst().orElseThrow();
@@ -377,7 +383,7 @@ class ClusterNearCacheIT {
         AtomicLong failedReads = new AtomicLong();
         AtomicLong writes = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
-        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+        try (NearCache<String, String> cache = cache(cluster).build()) {
             for (String key : all) {
                 cache.get(key); // cached, the absent ones as absent
             }
@@ -441,7 +447,7 @@ class ClusterNearCacheIT {
         other.sync().del(absent);
         ClusterNode target = cluster.masters().stream().filter(m -> !m.serves(slot)).findFirst().orElseThrow();
         AtomicBoolean checked = new AtomicBoolean();
-        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+        try (NearCache<String, String> cache = cache(cluster).build()) {
             assertNull(cache.get(absent));
             long hits = cache.stats().hits();
             assertNull(cache.get(absent));
@@ -468,7 +474,7 @@ class ClusterNearCacheIT {
     @Test
     void aNewMasterIsUsed() {
         RedisCluster cluster = redis.cluster();
-        try (NearCache<String, String> cache = clusterCache(cluster).build()) {
+        try (NearCache<String, String> cache = cache(cluster).build()) {
             ClusterNode added = cluster.addMaster();
             String key = "{fresh}k";
             int slot = SlotHash.getSlot(key);
@@ -481,7 +487,6 @@ class ClusterNearCacheIT {
             await("invalidations ready on the new master").atMost(Duration.ofSeconds(5))
                     .until(() -> cache.stats().invalidationConnectionHealthy());
             RedisServer server = added.server().orElseThrow();
-            long listenerId = Harness.clientId(server, Harness.LISTENER);
             await("the other client to write to the new master").atMost(Duration.ofSeconds(10))
                     .ignoreExceptions().until(() -> "OK".equals(other.sync().set(key, "new-home")));
             await("the value from the new master").atMost(Duration.ofSeconds(2))
@@ -489,11 +494,27 @@ class ClusterNearCacheIT {
             long hits = cache.stats().hits();
             await("a hit served from the new master's read").atMost(Duration.ofSeconds(2))
                     .until(() -> "new-home".equals(cache.get(key)) && cache.stats().hits() > hits);
-            String line = Harness.clientLine(server, Harness.data(0));
-            assertTrue(redirects(line, listenerId), line);
+            assertTrackedAsTheModeSays(server, 0);
             other.sync().set(key, "changed");
             await("invalidation from the new master").atMost(Duration.ofSeconds(2))
                     .until(() -> "changed".equals(cache.get(key)));
+        }
+    }
+
+    /**
+     * Data connection {@code d} to {@code server} tracks as {@link #mode()} has it: redirecting to that master's own
+     * invalidation connection, or (SAME_CONNECTION) on itself over RESP3, with no invalidation connection there.
+     */
+    void assertTrackedAsTheModeSays(RedisServer server, int d) {
+        String line = Harness.clientLine(server, Harness.data(d));
+        if (mode() == TrackingMode.SAME_CONNECTION) {
+            assertTrue(line.contains(" flags=t") && line.contains(" resp=3"), "tracking on itself: " + line);
+            String list = (String) server.command(Duration.ofSeconds(2), "CLIENT", "LIST");
+            assertTrue(!list.contains("name=" + Harness.LISTENER + " "), "no invalidation connection: " + list);
+        } else {
+            long listenerId = Harness.clientId(server, Harness.LISTENER);
+            assertTrue(redirects(line, listenerId), "data connection " + d + " on " + server.port()
+                    + " redirects to " + listenerId + ": " + line);
         }
     }
 

@@ -14,7 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * may differ from Redis. A last quiet phase without faults (and so without flushes) and with slightly lagging data
  * links lets any race that leaves a stale entry show.
  *
- * <p>{@code -Dnearcache.torture.seconds=N} sets the length (CI: 45 s).
+ * <p>Run in both tracking modes: REDIRECT, and SAME_CONNECTION against a server that refuses REDIRECT (the fault
+ * proxy), where the faults aimed at the invalidation connection hit data connections instead.
+ *
+ * <p>{@code -Dnearcache.torture.seconds=N} sets the length of each (CI: 45 s).
  */
 class CoherenceTortureIT {
     private static final Logger log = LoggerFactory.getLogger(CoherenceTortureIT.class);
@@ -38,22 +42,31 @@ class CoherenceTortureIT {
     @RegisterExtension
     static final RedisExtension redis = RedisExtension.standalone();
 
-    @Test
-    void noStaleValueSurvivesTheFaults() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = TrackingMode.class, names = {"REDIRECT", "SAME_CONNECTION"})
+    void noStaleValueSurvivesTheFaults(TrackingMode mode) throws Exception {
         RedisServer server = redis.server();
         assumeTrue(server.isControllable(), "the torture test restarts the server");
         long seconds = Long.getLong("nearcache.torture.seconds", 45);
         RedisClient otherClient = RedisClient.create(server.uri());
-        try (FaultProxy proxy = FaultProxy.to(server);
+        FaultProxy faultProxy = FaultProxy.to(server);
+        boolean sameConnection = mode == TrackingMode.SAME_CONNECTION;
+        if (sameConnection) {
+            faultProxy.refuseTrackingRedirect(); // and the cache's AUTO mode must find out
+        }
+        // the invalidations' connection: the listener's, or in SAME_CONNECTION mode data connection 1's
+        String invalidations = sameConnection ? Harness.data(1) : Harness.LISTENER;
+        try (FaultProxy proxy = faultProxy;
              StatefulRedisConnection<String, String> other = otherClient.connect();
              NearCache<String, String> cache = NearCache.builder().redisUri(proxy.uri()).maximumSize(1000)
                      .commandTimeout(Duration.ofSeconds(1)).heartbeatInterval(INTERVAL).heartbeatTimeout(TIMEOUT)
                      .reconnectDebounce(Duration.ofMillis(200)).verifyRate(500).build();
              TortureLoad load = new TortureLoad(cache, other.sync())) {
+            assertEquals(mode, cache.stats().trackingMode());
             List<Consumer<FaultProxy>> faults = List.of(
-                    p -> Harness.kill(server, Harness.LISTENER),
+                    p -> Harness.kill(server, invalidations),
                     p -> Harness.kill(server, Harness.data(ThreadLocalRandom.current().nextInt(2))),
-                    p -> holdFor(Harness.link(p, server, Harness.LISTENER)::stall, p, 1500),
+                    p -> holdFor(Harness.link(p, server, invalidations)::stall, p, 1500),
                     p -> holdFor(Harness.link(p, server, Harness.data(0))::stall, p, 1500),
                     // half-open data connections (rule 9): both stall, new connections go through
                     p -> holdFor(() -> {
@@ -62,7 +75,7 @@ class CoherenceTortureIT {
                     }, p, 1500),
                     // every link half-open at once: data, invalidation and write connections
                     p -> holdFor(() -> p.links().forEach(FaultProxy.Link::stall), p, 1500),
-                    p -> holdFor(() -> Harness.link(p, server, Harness.LISTENER).delay(Duration.ofMillis(300)), p,
+                    p -> holdFor(() -> Harness.link(p, server, invalidations).delay(Duration.ofMillis(300)), p,
                             2000),
                     FaultProxy::cut,
                     p -> server.flushAll(),
@@ -103,7 +116,7 @@ class CoherenceTortureIT {
 
             List<String> stale = load.staleKeys();
             NearCacheStats stats = cache.stats();
-            log.info("torture: {} s, {} faults, {} reads ({} failed), {} writes, stats {}", seconds, n,
+            log.info("torture ({}): {} s, {} faults, {} reads ({} failed), {} writes, stats {}", mode, seconds, n,
                     load.reads.get(), load.readErrors.get(), load.writes.get(), stats);
             assertEquals(List.of(), stale.subList(0, Math.min(10, stale.size())),
                     stale.size() + " of " + TortureLoad.KEYS + " keys differ from Redis");

@@ -201,7 +201,7 @@ class EnvironmentConfigTest {
     void broadcastNeedsPrefixesThatDoNotOverlap() {
         NearCacheBuilder<String, String> b = NearCache.builder().redisUri("redis://localhost:1").broadcast(true);
         assertTrue(assertThrows(NearCacheConfigurationException.class, b::build).getMessage()
-                .startsWith("broadcast(true) needs cachedPrefixes"));
+                .startsWith("broadcast(true) (NEARCACHE_BROADCAST, nearcache.broadcast) needs cachedPrefixes"));
         b.cachedPrefixes("user:", "user:admin:");
         assertEquals("with broadcast(true), no cached prefix may begin another (Redis refuses overlapping prefixes):"
                 + " 'user:' begins 'user:admin:'", assertThrows(NearCacheConfigurationException.class, b::build)

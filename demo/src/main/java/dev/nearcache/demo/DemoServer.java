@@ -113,12 +113,13 @@ final class DemoServer implements AutoCloseable {
         NearCacheStats stats = cache.stats();
         boolean healthy = stats.invalidationConnectionHealthy();
         String json = String.format(java.util.Locale.ROOT, "{\"status\":\"%s\",\"instance\":\"%s\","
-                        + "\"invalidationConnection\":\"%s\",\"entries\":%d,\"hitRatio\":%.3f,"
+                        + "\"invalidationConnection\":\"%s\",\"trackingMode\":\"%s\",\"entries\":%d,\"hitRatio\":%.3f,"
                         + "\"invalidations\":%d,\"verifyChecks\":%d,\"verifyMismatches\":%d,\"staleServed\":%d,"
                         + "\"serverTrackingKeys\":%d,\"serverTrackingFill\":%.3f,\"catalogLookups\":%d}\n",
                 healthy ? "UP" : "DEGRADED", name, healthy ? "connected" : "down: reads go to Redis, nothing cached",
-                stats.size(), stats.hitRatio(), stats.invalidations(), stats.verifyChecks(), stats.verifyMismatches(),
-                stats.staleServed(), stats.serverTrackingKeys(), stats.serverTrackingFill(), catalog.lookups());
+                stats.trackingMode(), stats.size(), stats.hitRatio(), stats.invalidations(), stats.verifyChecks(),
+                stats.verifyMismatches(), stats.staleServed(), stats.serverTrackingKeys(), stats.serverTrackingFill(),
+                catalog.lookups());
         respond(exchange, healthy ? 200 : 503, "application/json", json);
     }
 

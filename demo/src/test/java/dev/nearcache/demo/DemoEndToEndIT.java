@@ -64,6 +64,7 @@ class DemoEndToEndIT {
             HttpResponse<String> health = call(b, "GET", "/health", null);
             assertEquals(200, health.statusCode());
             assertTrue(health.body().contains("\"invalidationConnection\":\"connected\""), health.body());
+            assertTrue(health.body().contains("\"trackingMode\":\"REDIRECT\""), health.body());
             assertEquals(404, call(a, "GET", "/products/not-a-number", null).statusCode());
             assertEquals(400, call(a, "PUT", "/products/8", "").statusCode());
         }

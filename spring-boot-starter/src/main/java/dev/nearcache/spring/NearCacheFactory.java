@@ -55,6 +55,8 @@ final class NearCacheFactory {
         if (!p.getCachedPrefixes().isEmpty()) {
             set("nearcache.cached-prefixes", p.getCachedPrefixes(), v -> b.cachedPrefixes(v.toArray(String[]::new)));
         }
+        set("nearcache.tracking-mode", p.getTrackingMode(), b::trackingMode);
+        set("nearcache.broadcast", p.getBroadcast(), b::broadcast);
         set("nearcache.verify-flush-threshold", p.getVerifyFlushThreshold(), b::verifyFlushThreshold);
         set("nearcache.tls.ca-file", p.getTls().getCaFile(), b::tlsCaFile);
         set("nearcache.tls.verify-peer", p.getTls().getVerifyPeer(), b::tlsVerifyPeer);

@@ -25,7 +25,8 @@ final class NearCacheHealthIndicator implements HealthIndicator {
                 .withDetail("invalidationConnection", "connected")
                 : Health.down().withDetail("invalidationConnection",
                         "down: reads go to Redis and nothing is cached until it is back");
-        return health.withDetail("entries", stats.size())
+        return health.withDetail("trackingMode", stats.trackingMode())
+                .withDetail("entries", stats.size())
                 .withDetail("hitRatio", Math.round(stats.hitRatio() * 1000) / 1000.0)
                 .withDetail("invalidations", stats.invalidations())
                 .withDetail("verifyChecks", stats.verifyChecks())

@@ -1,5 +1,6 @@
 package dev.nearcache.spring;
 
+import dev.nearcache.core.TrackingMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +57,13 @@ public class NearCacheProperties {
     private List<String> cachedPrefixes = new ArrayList<>();
     /** Serve a value known coherent within this window when Redis cannot answer, e.g. 30s (default: off). */
     private Duration staleIfError;
+    /**
+     * Where Redis sends invalidations: redirect (a dedicated connection), same-connection (each data connection,
+     * RESP3; for servers without REDIRECT) or auto (redirect where the server accepts it; the default).
+     */
+    private TrackingMode trackingMode;
+    /** BCAST tracking of the cached prefixes: no per-key state in Redis, every write under a prefix invalidates. */
+    private Boolean broadcast;
     /** TLS options beyond spring.data.redis.ssl.enabled. */
     private final Tls tls = new Tls();
     /** Whether the starter's CacheManager is created (it backs off anyway when the application defines one). */
@@ -290,6 +298,22 @@ public class NearCacheProperties {
 
     public void setCachedPrefixes(List<String> cachedPrefixes) {
         this.cachedPrefixes = cachedPrefixes;
+    }
+
+    public TrackingMode getTrackingMode() {
+        return trackingMode;
+    }
+
+    public void setTrackingMode(TrackingMode trackingMode) {
+        this.trackingMode = trackingMode;
+    }
+
+    public Boolean getBroadcast() {
+        return broadcast;
+    }
+
+    public void setBroadcast(Boolean broadcast) {
+        this.broadcast = broadcast;
     }
 
     public Duration getStaleIfError() {

@@ -156,6 +156,8 @@ class NearCacheAutoConfigurationIT {
 
             HealthIndicator health = context.getBean("nearcacheHealthIndicator", HealthIndicator.class);
             assertEquals(Status.UP, health.health().getStatus());
+            assertEquals(dev.nearcache.core.TrackingMode.REDIRECT, health.health().getDetails().get("trackingMode"),
+                    "AUTO chose REDIRECT, and health says so");
 
             MeterRegistry registry = context.getBean(MeterRegistry.class);
             await("nearcache.gets and Spring's cache.gets both answer").atMost(Duration.ofSeconds(10)).until(() -> {
@@ -373,12 +375,29 @@ class NearCacheAutoConfigurationIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void trackingModeAndBroadcastBindFromProperties() {
+        runner(redis.server().uri()).withPropertyValues("nearcache.tracking-mode=same-connection",
+                "nearcache.cached-prefixes=products::", "nearcache.broadcast=true").run(context -> {
+            assertThat(context).hasNotFailed();
+            NearCache<String, byte[]> cache = context.getBean(NearCache.class);
+            assertEquals(dev.nearcache.core.TrackingMode.SAME_CONNECTION, cache.stats().trackingMode());
+            ProductService service = context.getBean(ProductService.class);
+            service.find(2);
+            service.find(2);
+            assertEquals(1, service.lookups(), "cached under BCAST tracking of products::");
+        });
+    }
+
+    @Test
     void malformedSettingsFailStartUpNamingTheProperty() {
         for (String[] bad : new String[][] {
                 {"nearcache.command-timeout=5ms", "nearcache.command-timeout"},
                 {"nearcache.maximum-size=lots", "nearcache.maximum-size"},
                 {"nearcache.connections=0", "nearcache.connections"},
-                {"nearcache.cache.products.ttl=0s", "nearcache.cache.products.ttl"}}) {
+                {"nearcache.cache.products.ttl=0s", "nearcache.cache.products.ttl"},
+                {"nearcache.tracking-mode=bcast", "nearcache.tracking-mode"},
+                {"nearcache.broadcast=true", "nearcache.broadcast"}}) {
             runner(redis.server().uri()).withPropertyValues(bad[0]).run(context -> {
                 assertThat(context).hasFailed();
                 StringBuilder messages = new StringBuilder();
