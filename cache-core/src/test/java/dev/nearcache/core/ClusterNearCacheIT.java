@@ -508,7 +508,9 @@ class ClusterNearCacheIT {
     void assertTrackedAsTheModeSays(RedisServer server, int d) {
         String line = Harness.clientLine(server, Harness.data(d));
         if (mode() == TrackingMode.SAME_CONNECTION) {
-            assertTrue(line.contains(" flags=t") && line.contains(" resp=3"), "tracking on itself: " + line);
+            // (Redis 6.2's CLIENT LIST has no resp field)
+            assertTrue(line.contains(" flags=t") && (!line.contains(" resp=") || line.contains(" resp=3")),
+                    "tracking on itself: " + line);
             String list = (String) server.command(Duration.ofSeconds(2), "CLIENT", "LIST");
             assertTrue(!list.contains("name=" + Harness.LISTENER + " "), "no invalidation connection: " + list);
         } else {

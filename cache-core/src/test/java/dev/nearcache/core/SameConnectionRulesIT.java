@@ -67,7 +67,9 @@ class SameConnectionRulesIT {
             assertFalse(list.contains("name=" + Harness.LISTENER), "no invalidation connection:\n" + list);
             for (int i = 0; i < 2; i++) {
                 String line = Harness.clientLine(server(), Harness.data(i));
-                assertTrue(line.contains(" resp=3") && line.matches(".* flags=[a-zA-Z]*t[a-zA-Z]* .*"),
+                // (Redis 6.2's CLIENT LIST has no resp field)
+                assertTrue((!line.contains(" resp=") || line.contains(" resp=3"))
+                                && line.matches(".* flags=[a-zA-Z]*t[a-zA-Z]* .*"),
                         "tracking on the data connection itself, over RESP3: " + line);
             }
             other.sync().set("s", "v1");
