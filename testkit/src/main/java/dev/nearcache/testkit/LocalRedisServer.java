@@ -25,6 +25,8 @@ final class LocalRedisServer implements RedisServer {
     private final Path binary;
     private final Map<String, String> config;
     private final boolean clusterBus;
+    /** Runs as a Sentinel ({@code redis-server sentinel.conf --sentinel}). */
+    private final boolean sentinel;
     private final Path directory;
     private volatile int port;
     /** The TLS port, chosen on the first start when the configuration asks for one ({@code tls-port auto}). */
@@ -34,6 +36,11 @@ final class LocalRedisServer implements RedisServer {
     private boolean closed;
 
     LocalRedisServer(RedisSource source, Path binary, Map<String, String> extraConfig, int port) {
+        this(source, binary, extraConfig, port, false);
+    }
+
+    LocalRedisServer(RedisSource source, Path binary, Map<String, String> extraConfig, int port, boolean sentinel) {
+        this.sentinel = sentinel;
         this.source = source;
         this.binary = binary;
         this.config = new LinkedHashMap<>(extraConfig);
@@ -143,7 +150,11 @@ final class LocalRedisServer implements RedisServer {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + conf, e);
         }
-        ProcessBuilder builder = new ProcessBuilder(binary.toString(), conf.toString())
+        List<String> command = new java.util.ArrayList<>(List.of(binary.toString(), conf.toString()));
+        if (sentinel) {
+            command.add("--sentinel"); // it rewrites its own config file, in this directory
+        }
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
@@ -168,8 +179,8 @@ final class LocalRedisServer implements RedisServer {
             sleepQuietly(20);
         }
         version = parseInfo((String) command(ADMIN_TIMEOUT, "INFO", "server")).getOrDefault("redis_version", "unknown");
-        log.info("Started Redis {} from {} ({}) on {} pid {} in {}", version, source, binary, endpoint(), started.pid(),
-                directory);
+        log.info("Started Redis {}{} from {} ({}) on {} pid {} in {}", version, sentinel ? " Sentinel" : "", source,
+                binary, endpoint(), started.pid(), directory);
     }
 
     private String configText() {
@@ -178,9 +189,11 @@ final class LocalRedisServer implements RedisServer {
         all.put("bind", "127.0.0.1");
         all.put("daemonize", "no");
         all.put("dir", quote(directory.toString()));
-        // persistence off: a restarted server starts empty, and nothing is written but the log
-        all.put("save", "\"\"");
-        all.put("appendonly", "no");
+        if (!sentinel) {
+            // persistence off: a restarted server starts empty, and nothing is written but the log
+            all.put("save", "\"\"");
+            all.put("appendonly", "no");
+        }
         all.put("loglevel", "notice");
         all.putAll(config);
         if (tlsPort != 0) {

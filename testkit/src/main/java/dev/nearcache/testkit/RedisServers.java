@@ -49,6 +49,11 @@ public final class RedisServers {
         return builder().startCluster(masters, replicasPerMaster);
     }
 
+    /** Starts a master with {@code replicas} replicas, watched by {@code sentinels} Redis Sentinels. */
+    public static RedisSentinel startSentinel(int replicas, int sentinels) {
+        return builder().startSentinel(replicas, sentinels);
+    }
+
     /**
      * Closes {@code resource} when the JVM exits, before the kit stops the servers it started (which it does then
      * for every server nobody closed): for a client of those servers, such as a near cache in a program that
@@ -186,6 +191,26 @@ public final class RedisServers {
                 nodeConfig.put("tls-replication", "yes");
             }
             return RedisCluster.form(choice, nodeConfig, masters, replicasPerMaster);
+        }
+
+        /**
+         * Starts a master and {@code replicas} replicas (with this builder's configuration), and {@code sentinels}
+         * Redis Sentinels (the same binary in sentinel mode) monitoring it as {@link RedisSentinel#MASTER_NAME} with
+         * a quorum of a majority, and waits until every sentinel knows the others and the replicas. Always local.
+         */
+        public RedisSentinel startSentinel(int replicas, int sentinels) {
+            if (replicas < 1 || replicas > 5) {
+                throw new IllegalArgumentException("replicas must be between 1 and 5, got " + replicas);
+            }
+            if (sentinels < 1 || sentinels > 7) {
+                throw new IllegalArgumentException("sentinels must be between 1 and 7, got " + sentinels);
+            }
+            SourceResolver.Choice choice = new SourceResolver(settings).resolve(source, false);
+            if (choice.source() == RedisSource.CONTAINER) {
+                throw new IllegalStateException("Redis Sentinel needs a redis-server binary; only Docker is"
+                        + " available. Install redis-server or set " + REDIS_SERVER_BINARY);
+            }
+            return RedisSentinel.start(choice, config, replicas, sentinels);
         }
 
         static LocalRedisServer startLocal(SourceResolver.Choice choice, Map<String, String> config) {
