@@ -393,8 +393,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         this.readTtls = builder.readTtls();
         this.listeners = List.copyOf(builder.listeners());
         // the URI's timeout bounds the handshake; commands have their own (TimeoutOptions)
-        RedisURI uri = RedisURI.builder(builder.redisUri()).withTimeout(builder.connectTimeout()).build();
-        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        RedisURI uri = copyOf(builder.redisUri()).withTimeout(builder.connectTimeout()).build();
+        this.endpoint = uri.getSentinels().isEmpty() ? uri.getHost() + ":" + uri.getPort()
+                : "master " + uri.getSentinelMasterId() + " (through Sentinel)";
         List<Lane> laneList = new ArrayList<>();
         for (int i = 0; i < builder.connections(); i++) {
             laneList.add(new Lane(i));
@@ -416,7 +417,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                 .build());
         try {
             for (Lane lane : lanes) {
-                RedisURI named = RedisURI.builder(uri).withClientName(builder.clientName() + "-" + lane.index).build();
+                RedisURI named = copyOf(uri).withClientName(builder.clientName() + "-" + lane.index).build();
                 lane.connection = client.connectData(lane.index, codec, this, named);
             }
         } catch (RuntimeException e) {
@@ -959,5 +960,18 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
     private static Object idOf(Object key) {
         return key instanceof byte[] ? ByteBuffer.wrap((byte[]) key) : key;
+    }
+
+    /**
+     * {@code RedisURI.builder(source)}, which copies host, credentials, TLS, database and timeout, plus what it
+     * leaves out: the sentinels and the master's name of a {@code redis-sentinel://} URI.
+     */
+    private static RedisURI.Builder copyOf(RedisURI source) {
+        RedisURI.Builder builder = RedisURI.builder(source);
+        if (source.getSentinelMasterId() != null) {
+            builder.withSentinelMasterId(source.getSentinelMasterId());
+        }
+        source.getSentinels().forEach(builder::withSentinel);
+        return builder;
     }
 }

@@ -27,7 +27,25 @@ final class EnvironmentConfig {
     static <K, V> void apply(Map<String, String> env, NearCacheBuilder<K, V> builder) {
         String url = value(env, "REDIS_URL");
         String clusterNodes = value(env, "REDIS_CLUSTER_NODES");
-        if (clusterNodes != null) {
+        String sentinelNodes = value(env, "REDIS_SENTINEL_NODES");
+        if (sentinelNodes == null) {
+            for (String part : new String[] {"REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD"}) {
+                if (value(env, part) != null) {
+                    throw new NearCacheConfigurationException(part + " is set but REDIS_SENTINEL_NODES is not: set"
+                            + " REDIS_SENTINEL_NODES=host:port,host:port (the sentinels)");
+                }
+            }
+        }
+        if (sentinelNodes != null) {
+            String other = url != null ? "REDIS_URL" : value(env, "REDIS_HOST") != null ? "REDIS_HOST"
+                    : clusterNodes != null ? "REDIS_CLUSTER_NODES" : null;
+            if (other != null) {
+                throw new NearCacheConfigurationException("REDIS_SENTINEL_NODES and " + other + " are both set: set"
+                        + " REDIS_SENTINEL_NODES (with REDIS_SENTINEL_MASTER) for a master watched by Redis Sentinel,"
+                        + " or the other");
+            }
+            set("REDIS_SENTINEL_NODES", () -> builder.redisUri(sentinel(env, sentinelNodes)));
+        } else if (clusterNodes != null) {
             if (url != null || value(env, "REDIS_HOST") != null) {
                 throw new NearCacheConfigurationException("REDIS_CLUSTER_NODES and " + (url != null ? "REDIS_URL"
                         : "REDIS_HOST") + " are both set: set REDIS_CLUSTER_NODES for a Redis Cluster, or the other"
@@ -197,7 +215,7 @@ final class EnvironmentConfig {
      * the service link Kubernetes injects for a Service named redis, and is not ours: it is left alone.)
      */
     private static RedisURI withParts(Map<String, String> env, RedisURI uri) {
-        RedisURI.Builder b = RedisURI.builder(uri);
+        RedisURI.Builder b = RedisUris.builder(uri);
         for (String part : new String[] {"REDIS_PORT", "REDIS_DB"}) {
             String v = value(env, part);
             if (v != null && !(part.equals("REDIS_PORT") && serviceLink(v))) {
@@ -248,29 +266,87 @@ final class EnvironmentConfig {
                 uris.add(RedisUris.parse("REDIS_CLUSTER_NODES entry " + (i + 1), entry));
                 continue;
             }
-            int colon = entry.lastIndexOf(':');
-            if (colon <= 0 || !entry.substring(0, colon).matches("[A-Za-z0-9.\\-_\\[\\]:]+")) {
-                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is not host:port");
-            }
-            long port;
-            try {
-                port = Long.parseLong(entry.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " has no port between 1"
-                        + " and 65535");
-            }
-            String host = entry.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort((int) port);
+            RedisURI.Builder uri = hostPort(expected, i, entry, -1);
             credentials(env, uri);
             uris.add(uri.build());
         }
         return uris;
+    }
+
+    /**
+     * One {@code host:port} entry of a list variable as a URI builder; {@code defaultPort} where the port may be left
+     * out, or -1 where it is required.
+     */
+    private static RedisURI.Builder hostPort(String expected, int i, String entry, int defaultPort) {
+        int colon = entry.lastIndexOf(':');
+        boolean hasPort = colon > entry.lastIndexOf(']');
+        if (!hasPort && defaultPort > 0) {
+            entry = entry + ":" + defaultPort;
+            colon = entry.lastIndexOf(':');
+        }
+        if (colon <= 0 || !entry.substring(0, colon).matches("[A-Za-z0-9.\\-_\\[\\]:]+")) {
+            throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is not host:port");
+        }
+        long port;
+        try {
+            port = Long.parseLong(entry.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " has no port between 1"
+                    + " and 65535");
+        }
+        String host = entry.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return RedisURI.builder().withHost(host).withPort((int) port);
+    }
+
+    /**
+     * {@code REDIS_SENTINEL_NODES=host[:port],...} (default port 26379) with {@code REDIS_SENTINEL_MASTER} (the name
+     * the sentinels monitor the master under) and optionally {@code REDIS_SENTINEL_PASSWORD} (the sentinels' own);
+     * REDIS_USERNAME, REDIS_PASSWORD, REDIS_DB and REDIS_TLS apply to the master.
+     */
+    private static RedisURI sentinel(Map<String, String> env, String value) {
+        String expected = "REDIS_SENTINEL_NODES must be a comma-separated list of the sentinels' host[:port], e.g."
+                + " sentinel-0:26379,sentinel-1:26379";
+        String master = value(env, "REDIS_SENTINEL_MASTER");
+        if (master == null || !master.matches("[A-Za-z0-9.\\-_:]+")) {
+            throw new NearCacheConfigurationException("REDIS_SENTINEL_MASTER must name the master the sentinels"
+                    + " monitor (as in 'sentinel monitor <name> ...'), e.g. mymaster" + (master == null
+                    ? "; it is not set" : ", got '" + master + "'"));
+        }
+        if (value(env, "REDIS_PORT") != null && !serviceLink(value(env, "REDIS_PORT"))) {
+            throw new NearCacheConfigurationException("REDIS_PORT is set with REDIS_SENTINEL_NODES: give each"
+                    + " sentinel's port in REDIS_SENTINEL_NODES (host:port); the sentinels name the master's");
+        }
+        String sentinelPassword = value(env, "REDIS_SENTINEL_PASSWORD");
+        String[] entries = value.split(",");
+        RedisURI.Builder uri = null;
+        for (int i = 0; i < entries.length; i++) {
+            String entry = entries[i].trim();
+            if (entry.isEmpty()) {
+                throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is empty");
+            }
+            RedisURI node = hostPort(expected, i, entry, RedisURI.DEFAULT_SENTINEL_PORT).build();
+            if (uri == null) {
+                uri = sentinelPassword != null
+                        ? RedisURI.Builder.sentinel(node.getHost(), node.getPort(), master, sentinelPassword)
+                        : RedisURI.Builder.sentinel(node.getHost(), node.getPort(), master);
+            } else if (sentinelPassword != null) {
+                uri.withSentinel(node.getHost(), node.getPort(), sentinelPassword);
+            } else {
+                uri.withSentinel(node.getHost(), node.getPort());
+            }
+        }
+        String db = value(env, "REDIS_DB");
+        if (db != null) {
+            uri.withDatabase(intValue("REDIS_DB", db, "a database number, e.g. 0"));
+        }
+        credentials(env, uri);
+        return uri.build();
     }
 
     private static void credentials(Map<String, String> env, RedisURI.Builder uri) {

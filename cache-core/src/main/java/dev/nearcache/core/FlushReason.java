@@ -14,6 +14,11 @@ enum FlushReason {
     TRACKING_REDIR_BROKEN("tracking-redir-broken"),
     /** Redis Cluster: a slot is now served by another master (resharding, failover), which never saw our reads. */
     TOPOLOGY_CHANGED("topology-changed"),
+    /**
+     * Redis Sentinel: the master changed (a sentinel announced it, or the invalidation connection came back on
+     * another server).
+     */
+    MASTER_SWITCHED("master-switched"),
     /** The coherence canary found more values that differ from Redis than its threshold allows. */
     VERIFY_MISMATCH("verify-mismatch");
 

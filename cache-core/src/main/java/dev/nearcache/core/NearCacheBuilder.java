@@ -121,7 +121,10 @@ public final class NearCacheBuilder<K, V> {
 
     /**
      * The server: {@code redis://[[user]:password@]host[:port][/database]}, or {@code rediss://} for TLS. With
-     * {@link #cluster(boolean) cluster(true)}, a node of the cluster to discover the others from.
+     * {@link #cluster(boolean) cluster(true)}, a node of the cluster to discover the others from. Or a master
+     * watched by Redis Sentinel: {@code redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/database]
+     * #masterName}, the sentinels' addresses (default port 26379), the credentials being the master's; the cache
+     * then follows the master through failovers (see the README's Redis Sentinel section).
      *
      * @throws NearCacheConfigurationException if it is not such a URI (the message never contains the password)
      */
@@ -522,7 +525,11 @@ public final class NearCacheBuilder<K, V> {
     public NearCache<K, V> build() {
         if (redisUris.isEmpty()) {
             throw new NearCacheConfigurationException("no Redis server given: call redisUri(...) or set REDIS_URL"
-                    + " (or REDIS_HOST, or REDIS_CLUSTER_NODES)");
+                    + " (or REDIS_HOST, REDIS_CLUSTER_NODES, or REDIS_SENTINEL_NODES)");
+        }
+        if (redisUris.stream().anyMatch(RedisUris::isSentinel) && (cluster || redisUris.size() > 1)) {
+            throw new NearCacheConfigurationException("a redis-sentinel:// URI names one master and all its sentinels:"
+                    + " give it alone, without cluster(true)");
         }
         if (redisUris.size() > 1 && !cluster) {
             throw new NearCacheConfigurationException(redisUris.size() + " Redis URIs given for a standalone server:"
@@ -532,7 +539,7 @@ public final class NearCacheBuilder<K, V> {
             for (RedisURI uri : redisUris) {
                 if (uri.getDatabase() != 0) {
                     throw new NearCacheConfigurationException("a Redis Cluster has only database 0, but the URI of "
-                            + uri.getHost() + ":" + uri.getPort() + " names database " + uri.getDatabase());
+                            + RedisUris.describe(uri) + " names database " + uri.getDatabase());
                 }
             }
         }
@@ -586,7 +593,7 @@ public final class NearCacheBuilder<K, V> {
         }
         for (RedisURI uri : redisUris) {
             if (uri.isSsl() && tlsVerifyPeer && uri.getVerifyMode() != SslVerifyMode.FULL) {
-                throw new NearCacheConfigurationException("the URI of " + uri.getHost() + ":" + uri.getPort()
+                throw new NearCacheConfigurationException("the URI of " + RedisUris.describe(uri)
                         + " turns TLS peer verification down (verifyPeer=" + uri.getVerifyMode() + "): to mean it,"
                         + " also call tlsVerifyPeer(false) (or set REDIS_TLS_VERIFY_PEER=false)");
             }
@@ -596,7 +603,7 @@ public final class NearCacheBuilder<K, V> {
         }
         LoggerFactory.getLogger(NearCache.class).warn("TLS peer verification is OFF for {}: the connection is"
                 + " encrypted, but anyone on the network path can impersonate the Redis server", endpoint());
-        return redisUris.stream().map(u -> RedisURI.builder(u).withVerifyPeer(SslVerifyMode.NONE).build()).toList();
+        return redisUris.stream().map(u -> RedisUris.builder(u).withVerifyPeer(SslVerifyMode.NONE).build()).toList();
     }
 
     /** The TLS options from the CA file and client certificate, or null for Lettuce's defaults (the JVM's trust). */

@@ -50,6 +50,11 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
         return cachedPrefixes.isEmpty() ? null : new KeyPrefixes<>(codec, cachedPrefixes);
     }
 
+    /** Whether the server is a master found through Redis Sentinel. */
+    boolean sentinel() {
+        return !cluster && RedisUris.isSentinel(redisUris.get(0));
+    }
+
     /** Whether the local cache is bounded by bytes (a weigher) rather than by a count of entries. */
     boolean weighed() {
         return maximumWeight >= 0;
@@ -76,12 +81,11 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
         return options;
     }
 
-    /** host:port, or {@code cluster[host:port,...]}; never credentials. */
+    /** host:port, {@code cluster[host:port,...]} or {@code master <name> (through Sentinel ...)}; never credentials. */
     static String endpointOf(List<RedisURI> uris, boolean cluster) {
         StringBuilder b = new StringBuilder(cluster ? "cluster[" : "");
         for (int i = 0; i < uris.size(); i++) {
-            RedisURI uri = uris.get(i);
-            b.append(i > 0 ? "," : "").append(uri.getHost()).append(':').append(uri.getPort());
+            b.append(i > 0 ? "," : "").append(RedisUris.describe(uris.get(i)));
         }
         return b.append(cluster ? "]" : "").toString();
     }

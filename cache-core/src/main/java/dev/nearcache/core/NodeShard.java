@@ -52,6 +52,14 @@ import org.slf4j.LoggerFactory;
  * on its own connection, but one of another connection may); rule 3 for a connection's loss as before; rule 5 is a
  * heartbeat on every data connection ({@link #heartbeat}), since each now carries invalidations, and a half-open
  * one would hold them silently.
+ *
+ * <p><b>Redis Sentinel.</b> Every connection finds the master through the sentinels when it connects (Lettuce), so
+ * after a failover it lands on the new one; but two servers may both act as master for a while (the old one until
+ * the sentinels demote it), and a REDIRECT names a client id of one server. So a data connection's tracking is
+ * confirmed only if, on the same connection and before the registration, {@code ROLE} said master and {@code INFO
+ * server} gave the run_id of the listener's server; otherwise it is not confirmed (rule 1 keeps its reads out) and
+ * the connection reconnects a little later. And {@link SentinelWatch} turns a sentinel's {@code +switch-master} into
+ * a flush and a reconnect of every connection of the node at once.
  */
 final class NodeShard<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeShard.class);
@@ -63,19 +71,11 @@ final class NodeShard<K, V> implements AutoCloseable {
 
         /** Trouble on the node's connections: look at the topology again (cluster). */
         void connectionLost(NodeShard<?, ?> shard);
+
+        /** Redis Sentinel: the master changed; connections of the routing's own to the old one must go too. */
+        default void masterSwitched(NodeShard<?, ?> shard) {
+        }
     }
-
-    /** A single server: it serves every key, and a lost connection says nothing about topology. */
-    static final Routes STANDALONE = new Routes() {
-        @Override
-        public boolean serves(NodeShard<?, ?> shard, Object key) {
-            return true;
-        }
-
-        @Override
-        public void connectionLost(NodeShard<?, ?> shard) {
-        }
-    };
 
     /**
      * The "redirect id" of SAME_CONNECTION mode for rule 1's bookkeeping ({@link CoherenceGuard.Node}): tracking is
@@ -94,6 +94,14 @@ final class NodeShard<K, V> implements AutoCloseable {
     /** The mode this node uses, decided when it connects (never AUTO). */
     private final TrackingMode mode;
     private ScheduledFuture<?> heartbeats;
+    /** Redis Sentinel: the master is found through the sentinels, and may change (see the class comment). */
+    private final boolean sentinel;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private SentinelWatch sentinelWatch;
+    /** Sentinel: the run_id of the server the invalidation listener is on, while it is ready. */
+    private volatile String listenerRunId;
+    /** Sentinel: the master the last {@code +switch-master} named, so each switch is acted on once. */
+    private volatile String switchedTo;
     /** Per data connection: whether a heartbeat PING is outstanding. */
     private final AtomicBoolean[] beating;
     private final CoherenceGuard.Node tracking;
@@ -118,11 +126,13 @@ final class NodeShard<K, V> implements AutoCloseable {
               boolean cluster, Routes routes) {
         this.store = store;
         this.codec = settings.codec();
-        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        this.endpoint = RedisUris.describe(uri);
         this.routes = routes;
         this.broadcastPrefixes = settings.broadcast() ? settings.cachedPrefixes() : null;
         this.optIn = !settings.cachedPrefixes().isEmpty() && !settings.broadcast();
         this.heartbeatTimeoutNanos = settings.heartbeatTimeout().toNanos();
+        this.sentinel = !cluster && RedisUris.isSentinel(uri);
+        this.timer = resources.eventExecutorGroup();
         this.tracking = new CoherenceGuard.Node(settings.connections(), key -> routes.serves(this, key));
         this.beating = new AtomicBoolean[settings.connections()];
         for (int i = 0; i < beating.length; i++) {
@@ -154,7 +164,8 @@ final class NodeShard<K, V> implements AutoCloseable {
                         .clientResources(resources).heartbeatInterval(settings.heartbeatInterval())
                         .heartbeatTimeout(settings.heartbeatTimeout()).reconnectDebounce(settings.reconnectDebounce())
                         .connectTimeout(settings.connectTimeout()).socketOptions(sockets)
-                        .sslOptions(settings.sslOptions()).handler(new Invalidations()).build();
+                        .sslOptions(settings.sslOptions()).readServerRunId(sentinel).handler(new Invalidations())
+                        .build();
             } else {
                 tracking.redirectTo(SAME_CONNECTION_ID); // each connection is its own target from now on
                 for (DataConnection<K, V> connection : loader.connections()) {
@@ -167,6 +178,9 @@ final class NodeShard<K, V> implements AutoCloseable {
                         TimeUnit.NANOSECONDS);
             }
             this.listener = builtListener;
+            if (sentinel) {
+                sentinelWatch = new SentinelWatch(uri, resources, settings, this::masterSwitched);
+            }
             verifyPermissions(settings);
             log.info("near cache tracking on {}: {}{}{}", endpoint, mode == TrackingMode.REDIRECT
                             ? "REDIRECT to invalidation connection " + builtListener.clientId().orElse(-1)
@@ -178,6 +192,9 @@ final class NodeShard<K, V> implements AutoCloseable {
             closed = true;
             if (heartbeats != null) {
                 heartbeats.cancel(false);
+            }
+            if (sentinelWatch != null) {
+                sentinelWatch.close();
             }
             if (builtListener != null) {
                 builtListener.close();
@@ -293,7 +310,8 @@ final class NodeShard<K, V> implements AutoCloseable {
         if (!refused.isEmpty()) {
             throw new NearCacheConfigurationException("the Redis user at " + endpoint + " lacks permissions the near"
                     + " cache needs: " + String.join("; ", refused) + ". It needs +mget +client|tracking +client|id"
-                    + " +ping" + (settings.serverTtl() ? " +eval +pttl" : "") + " (and +set +del to write); see the"
+                    + " +ping" + (settings.serverTtl() ? " +eval +pttl" : "") + (sentinel ? " +role +info" : "")
+                    + " (and +set +del to write); see the"
                     + " README's least-privilege ACL");
         }
     }
@@ -396,6 +414,9 @@ final class NodeShard<K, V> implements AutoCloseable {
         long generation = connection.generation();
         var commands = connection.commands().async();
         commands.clientTracking(TrackingArgs.Builder.enabled(false)); // may be on with an old redirect id
+        // Sentinel: which server this connection is on, asked before the registration on the same connection
+        CompletableFuture<List<Object>> role = sentinel ? commands.role().toCompletableFuture() : null;
+        CompletableFuture<String> info = sentinel ? commands.info("server").toCompletableFuture() : null;
         TrackingArgs args = TrackingArgs.Builder.enabled();
         if (id != SAME_CONNECTION_ID) {
             args.redirect(id);
@@ -406,13 +427,100 @@ final class NodeShard<K, V> implements AutoCloseable {
             args.optin();
         }
         commands.clientTracking(args).whenComplete((ok, failure) -> {
-            if (failure == null) {
+            String elsewhere = failure == null && sentinel ? notOnTheMaster(role, info, id) : null;
+            if (failure == null && elsewhere == null) {
                 tracking.trackingConfirmed(connection, generation, id);
                 announceResumeOnceTracked();
             } else if (!closed && connection.generation() == generation) {
-                trackingFailed(connection, id, failure);
+                if (elsewhere != null) {
+                    notConfirmedElsewhere(connection, generation, elsewhere);
+                } else {
+                    trackingFailed(connection, id, failure);
+                }
             }
         });
+    }
+
+    /**
+     * Sentinel: why a registration just confirmed by the server must not count, or null if it may: the connection
+     * is not on a master, or (REDIRECT) not on the listener's server. A refused ROLE or INFO is a missing permission,
+     * reported like a refused registration.
+     */
+    private String notOnTheMaster(CompletableFuture<List<Object>> role, CompletableFuture<String> info, long id) {
+        List<Object> roleReply;
+        String infoReply;
+        try {
+            roleReply = role.getNow(null);
+            infoReply = info.getNow(null);
+        } catch (java.util.concurrent.CompletionException e) {
+            String message = String.valueOf(e.getCause().getMessage());
+            if (message.startsWith("NOPERM")) {
+                trackingRefusal = message;
+            }
+            return "ROLE or INFO failed: " + message;
+        }
+        String serverRole = roleReply == null || roleReply.isEmpty() ? "?" : text(roleReply.get(0));
+        if (!"master".equals(serverRole)) {
+            return "the server is a " + serverRole + ", not the master";
+        }
+        if (id == SAME_CONNECTION_ID) {
+            return null;
+        }
+        String runId = ServerTracking.field(infoReply, "run_id");
+        String expected = listenerRunId;
+        return runId != null && runId.equals(expected) ? null : "it is on server " + runId
+                + ", the invalidation connection on " + expected;
+    }
+
+    /** A word of a reply decoded with the connection's codec: a String, or the bytes of a byte[] codec. */
+    private static String text(Object word) {
+        if (word instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        if (word instanceof java.nio.ByteBuffer buffer) {
+            return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
+        }
+        return String.valueOf(word);
+    }
+
+    /**
+     * Sentinel: the connection is on another server than it must be (a replica, or an old master the sentinels have
+     * not demoted yet): nothing read on it is cached (its tracking is not confirmed), and it reconnects after a pause,
+     * finding the master through the sentinels again.
+     */
+    private void notConfirmedElsewhere(DataConnection<K, V> connection, long generation, String why) {
+        log.info("data connection {} to {} is not on the master's server ({}); nothing read on it is cached, and it"
+                + " reconnects", connection.index(), endpoint, why);
+        resumeToAnnounce = true;
+        timer.schedule(() -> {
+            if (!closed && connection.generation() == generation && connection.isOpen()) {
+                connection.reconnect();
+            }
+        }, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sentinel: a sentinel announced that the master is now {@code address}. Whatever was read from the old one may
+     * be stale from now on, as writes go to the new one: stop caching, flush, and drop every connection of the node,
+     * which reconnect to the new master (rules 3 and 4 as for any loss). Every sentinel announces it; once is enough.
+     */
+    private void masterSwitched(String address) {
+        if (closed || address.equals(switchedTo)) {
+            return;
+        }
+        switchedTo = address;
+        log.info("Redis Sentinel: {} is now at {}; flushing and reconnecting to it", endpoint, address);
+        if (mode == TrackingMode.REDIRECT) {
+            tracking.redirectTo(-1); // nothing more is stored until the listener is ready on the new master
+        }
+        store.flush(FlushReason.MASTER_SWITCHED);
+        if (listener != null) {
+            listener.reconnect();
+        }
+        for (DataConnection<K, V> connection : loader.connections()) {
+            connection.reconnect();
+        }
+        routes.masterSwitched(this);
     }
 
     /** The registration as sent, for messages. */
@@ -554,16 +662,20 @@ final class NodeShard<K, V> implements AutoCloseable {
 
         /** Rule 3: a change of the redirect id; then tracking is enabled again on every data connection. */
         @Override
-        public void ready(long clientId) {
+        public void ready(long clientId, String serverRunId) {
             boolean first = readies.incrementAndGet() == 1;
             if (!first) {
                 log.info("near cache invalidations from {} are back; tracking is registered again", endpoint);
                 store.invalidationsBack();
             }
+            String previous = listenerRunId;
+            listenerRunId = serverRunId; // before the redirect: a registration compares with it (Sentinel)
             tracking.redirectTo(clientId);
             // the first registration has no earlier redirect to leave: its flush (an epoch step for reads sent
             // before it) is counted only if it empties something, as when a cluster gains a master
-            store.flush(FlushReason.REDIRECT_CHANGED, !first || store.size() > 0);
+            boolean moved = previous != null && serverRunId != null && !previous.equals(serverRunId);
+            store.flush(moved ? FlushReason.MASTER_SWITCHED : FlushReason.REDIRECT_CHANGED,
+                    !first || store.size() > 0);
             for (DataConnection<K, V> connection : loader.connections()) {
                 if (connection.isOpen()) {
                     enableTracking(connection);
@@ -609,6 +721,9 @@ final class NodeShard<K, V> implements AutoCloseable {
         closed = true;
         if (heartbeats != null) {
             heartbeats.cancel(false);
+        }
+        if (sentinelWatch != null) {
+            sentinelWatch.close();
         }
         tracking.redirectTo(-1);
         loader.close();

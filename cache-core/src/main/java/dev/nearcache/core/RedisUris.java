@@ -17,15 +17,19 @@ final class RedisUris {
      * password; it says which part is wrong.
      */
     static RedisURI parse(String name, String value) {
-        String expected = name + " must look like redis://[[user]:password@]host[:port][/database] or rediss://...";
+        String expected = name + " must look like redis://[[user]:password@]host[:port][/database] or rediss://..."
+                + " (or redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/database]#master)";
         String trimmed = value.trim();
         String lower = trimmed.toLowerCase(Locale.ROOT);
-        if (!lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
-            throw new NearCacheConfigurationException(expected + "; it does not start with redis:// or rediss://"
-                    + (lower.startsWith("redis-sentinel://") ? " (Sentinel is not supported yet)" : ""));
+        boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
+        if (!lower.startsWith("redis://") && !lower.startsWith("rediss://") && !sentinel) {
+            throw new NearCacheConfigurationException(expected + "; it does not start with redis://, rediss:// or"
+                    + " redis-sentinel://");
         }
         String rest = trimmed.substring(trimmed.indexOf("://") + 3);
-        int at = rest.lastIndexOf('@');
+        // a Sentinel URI ends in #master; elsewhere a # before the last @ is an unencoded one in the password
+        int hash = rest.indexOf('#');
+        int at = sentinel && hash >= 0 ? rest.lastIndexOf('@', hash) : rest.lastIndexOf('@');
         if (at >= 0) {
             String userInfo = rest.substring(0, at);
             if (userInfo.matches(".*[#?/@\\\\].*") || userInfo.matches(".*%(?![0-9A-Fa-f]{2}).*")) {
@@ -35,14 +39,12 @@ final class RedisUris {
             }
         }
         String authority = rest.substring(at + 1).split("[/?#]", 2)[0];
-        if (authority.isEmpty() || authority.startsWith(":")) {
-            throw new NearCacheConfigurationException(expected + "; it names no host");
+        for (String node : sentinel ? authority.split(",", -1) : new String[] {authority}) {
+            checkHostPort(expected, node.trim(), sentinel);
         }
-        int colon = authority.lastIndexOf(':');
-        if (colon > authority.lastIndexOf(']')) {
-            String port = authority.substring(colon + 1);
-            if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-                throw new NearCacheConfigurationException(expected + "; its port is not a number from 1 to 65535");
+        if (sentinel) {
+            if (hash < 0 || rest.substring(hash + 1).isBlank()) {
+                throw new NearCacheConfigurationException(expected + "; it names no master (#name at the end)");
             }
         }
         RedisURI uri;
@@ -51,9 +53,57 @@ final class RedisUris {
         } catch (RuntimeException e) {
             throw new NearCacheConfigurationException(expected + "; it could not be parsed");
         }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        if (sentinel ? uri.getSentinels().isEmpty() : uri.getHost() == null || uri.getHost().isEmpty()) {
             throw new NearCacheConfigurationException(expected + "; it names no host");
         }
         return uri;
+    }
+
+    private static void checkHostPort(String expected, String authority, boolean sentinel) {
+        if (authority.isEmpty() || authority.startsWith(":")) {
+            throw new NearCacheConfigurationException(expected + "; it names no host" + (sentinel ? " (a sentinel"
+                    + " entry is empty)" : ""));
+        }
+        int colon = authority.lastIndexOf(':');
+        if (colon > authority.lastIndexOf(']')) {
+            String port = authority.substring(colon + 1);
+            if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                throw new NearCacheConfigurationException(expected + "; its port is not a number from 1 to 65535");
+            }
+        }
+    }
+
+    /** Whether {@code uri} names a master through Redis Sentinel ({@code redis-sentinel://}). */
+    static boolean isSentinel(RedisURI uri) {
+        return !uri.getSentinels().isEmpty();
+    }
+
+    /**
+     * For messages, never credentials: {@code host:port}, or for a Sentinel URI {@code master <name> (through
+     * Sentinel host:port,...)}.
+     */
+    static String describe(RedisURI uri) {
+        if (!isSentinel(uri)) {
+            return uri.getHost() + ":" + uri.getPort();
+        }
+        StringBuilder b = new StringBuilder("master ").append(uri.getSentinelMasterId()).append(" (through Sentinel ");
+        for (int i = 0; i < uri.getSentinels().size(); i++) {
+            RedisURI node = uri.getSentinels().get(i);
+            b.append(i > 0 ? "," : "").append(node.getHost()).append(':').append(node.getPort());
+        }
+        return b.append(')').toString();
+    }
+
+    /**
+     * {@code RedisURI.builder(source)}, which copies host, credentials, TLS, database and timeout, plus what it
+     * leaves out: the sentinels and the master's name of a {@code redis-sentinel://} URI.
+     */
+    static RedisURI.Builder builder(RedisURI source) {
+        RedisURI.Builder builder = RedisURI.builder(source);
+        if (source.getSentinelMasterId() != null) {
+            builder.withSentinelMasterId(source.getSentinelMasterId());
+        }
+        source.getSentinels().forEach(builder::withSentinel);
+        return builder;
     }
 }

@@ -22,19 +22,25 @@ record ServerTracking(long keys, long maxKeys) {
     }
 
     static ServerTracking parse(String infoStats, Map<String, String> config) {
-        long keys = -1;
-        if (infoStats != null) {
-            for (String line : infoStats.split("\r?\n")) {
-                if (line.startsWith("tracking_total_keys:")) {
-                    keys = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                }
-            }
-        }
+        String total = field(infoStats, "tracking_total_keys");
+        long keys = total == null ? -1 : Long.parseLong(total);
         long max = -1;
         if (config != null && config.get("tracking-table-max-keys") != null) {
             max = Long.parseLong(config.get("tracking-table-max-keys").trim());
         }
         return new ServerTracking(keys, max);
+    }
+
+    /** The value of {@code name} in an {@code INFO} reply, or null (also for a null reply). */
+    static String field(String info, String name) {
+        if (info != null) {
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith(name + ":")) {
+                    return line.substring(name.length() + 1).trim();
+                }
+            }
+        }
+        return null;
     }
 
     /** Over a cluster's masters: keys added up, and the fullest table's share of its bound. */

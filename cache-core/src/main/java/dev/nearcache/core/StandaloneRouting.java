@@ -16,7 +16,10 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** One Redis server: one {@link NodeShard} for reads, one connection ({@code nearcache-writer}) for writes. */
+/**
+ * One Redis server (or the master Redis Sentinel names): one {@link NodeShard} for reads, one connection
+ * ({@code nearcache-writer}) for writes.
+ */
 final class StandaloneRouting<K, V> implements Routing<K, V> {
     private final String endpoint;
     private final NodeShard<K, V> shard;
@@ -25,12 +28,28 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
 
     StandaloneRouting(LocalStore<K, V> store, NearCacheSettings<K, V> settings, ClientResources resources) {
         RedisURI uri = settings.redisUris().get(0);
-        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        this.endpoint = RedisUris.describe(uri);
         NodeShard<K, V> builtShard = null;
         RedisClient builtClient = null;
         try {
-            builtShard = new NodeShard<>(store, settings, uri, resources, false, NodeShard.STANDALONE);
-            builtClient = RedisClient.create(resources, RedisURI.builder(uri).withClientName("nearcache-writer")
+            builtShard = new NodeShard<>(store, settings, uri, resources, false, new NodeShard.Routes() {
+                @Override
+                public boolean serves(NodeShard<?, ?> shard, Object key) {
+                    return true;
+                }
+
+                @Override
+                public void connectionLost(NodeShard<?, ?> shard) {
+                }
+
+                @Override
+                public void masterSwitched(NodeShard<?, ?> shard) {
+                    if (writer != null) { // (null while the shard is still being built)
+                        writeTimedOut(); // the write connection reconnects to the new master too
+                    }
+                }
+            });
+            builtClient = RedisClient.create(resources, RedisUris.builder(uri).withClientName("nearcache-writer")
                     .withTimeout(settings.connectTimeout()).build());
             builtClient.setOptions(settings.clientOptions(ClientOptions.builder())
                     .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout())).build());

@@ -141,7 +141,8 @@ class EnvironmentConfigTest {
                 "http://u:" + marker + "@h:1", "redis://:" + marker + "#x@h:1", "redis://:" + marker + "?x@h:1",
                 "redis://:" + marker + "/x@h:1", "redis://:" + marker + "@", "redis://:" + marker + "@:1",
                 "redis://:" + marker + "@h:abc", "redis://:" + marker + "@h:99999", "redis://:" + marker + "%zz@h",
-                "redis://u:" + marker + "@h@x:1", "redis-sentinel://:" + marker + "@h:26379#m");
+                "redis://u:" + marker + "@h@x:1", "redis-sentinel://:" + marker + "@h:26379",
+                "redis-sentinel://:" + marker + "@h:abc#m", "redis-sentinel://:" + marker + "@h:1,#m");
         for (String url : urls) {
             for (String variable : new String[] {"REDIS_URL", "REDIS_CLUSTER_NODES"}) {
                 String message = failure(Map.of(variable, url));
@@ -198,6 +199,42 @@ class EnvironmentConfigTest {
     }
 
     @Test
+    void sentinelFromTheEnvironmentAndFromAUri() {
+        RedisURI uri = apply(Map.of("REDIS_SENTINEL_NODES", "s0:26380, s1",
+                "REDIS_SENTINEL_MASTER", "mymaster", "REDIS_PASSWORD", "secret", "REDIS_SENTINEL_PASSWORD", "spw",
+                "REDIS_DB", "2")).redisUris.get(0);
+        assertEquals("mymaster", uri.getSentinelMasterId());
+        assertEquals(List.of("s0:26380", "s1:26379"), uri.getSentinels().stream()
+                .map(n -> n.getHost() + ":" + n.getPort()).toList());
+        assertEquals(2, uri.getDatabase());
+        assertEquals("master mymaster (through Sentinel s0:26380,s1:26379)", RedisUris.describe(uri));
+        assertEquals("REDIS_SENTINEL_MASTER must name the master the sentinels monitor (as in 'sentinel monitor"
+                + " <name> ...'), e.g. mymaster; it is not set", failure(Map.of("REDIS_SENTINEL_NODES", "s0")));
+        assertEquals("REDIS_SENTINEL_MASTER is set but REDIS_SENTINEL_NODES is not: set"
+                + " REDIS_SENTINEL_NODES=host:port,host:port (the sentinels)",
+                failure(Map.of("REDIS_SENTINEL_MASTER", "mymaster")));
+        assertTrue(failure(Map.of("REDIS_SENTINEL_NODES", "s0", "REDIS_SENTINEL_MASTER", "m", "REDIS_URL",
+                "redis://h")).startsWith("REDIS_SENTINEL_NODES and REDIS_URL are both set"));
+        assertTrue(failure(Map.of("REDIS_SENTINEL_NODES", "s0:99999", "REDIS_SENTINEL_MASTER", "m"))
+                .endsWith("entry 1 has no port between 1 and 65535"));
+
+        RedisURI parsed = NearCache.builder().redisUri("redis-sentinel://:pw@h0:1,h1:2/3#m1")
+                .redisUris.get(0);
+        assertEquals("m1", parsed.getSentinelMasterId());
+        assertEquals(2, parsed.getSentinels().size());
+        assertEquals(3, parsed.getDatabase());
+        String noMaster = assertThrows(NearCacheConfigurationException.class,
+                () -> NearCache.builder().redisUri("redis-sentinel://:secret@h0:1,h1:2")).getMessage();
+        assertTrue(noMaster.endsWith("it names no master (#name at the end)") && !noMaster.contains("secret"),
+                noMaster);
+        assertTrue(assertThrows(NearCacheConfigurationException.class, () -> NearCache.builder()
+                .redisUri("redis-sentinel://h0:1,,h1#m")).getMessage().contains("a sentinel entry is empty"));
+        assertTrue(assertThrows(NearCacheConfigurationException.class, () -> NearCache.builder()
+                .redisUri("redis-sentinel://h0:1#m").cluster(true).build()).getMessage()
+                .startsWith("a redis-sentinel:// URI names one master"));
+    }
+
+    @Test
     void broadcastNeedsPrefixesThatDoNotOverlap() {
         NearCacheBuilder<String, String> b = NearCache.builder().redisUri("redis://localhost:1").broadcast(true);
         assertTrue(assertThrows(NearCacheConfigurationException.class, b::build).getMessage()
@@ -210,8 +247,8 @@ class EnvironmentConfigTest {
 
     @Test
     void buildWithoutAServerSaysWhatToSet() {
-        assertEquals("no Redis server given: call redisUri(...) or set REDIS_URL (or REDIS_HOST, or"
-                + " REDIS_CLUSTER_NODES)",
+        assertEquals("no Redis server given: call redisUri(...) or set REDIS_URL (or REDIS_HOST,"
+                + " REDIS_CLUSTER_NODES, or REDIS_SENTINEL_NODES)",
                 assertThrows(NearCacheConfigurationException.class, () -> NearCache.builder().build()).getMessage());
     }
 
@@ -268,8 +305,9 @@ class EnvironmentConfigTest {
         assertEquals("a Redis Cluster has only database 0, but the URI of a:1 names database 3", assertThrows(
                 NearCacheConfigurationException.class,
                 () -> NearCache.builder().redisUris("redis://a:1/3").cluster(true).build()).getMessage());
-        assertEquals("redisUris[1] must look like redis://[[user]:password@]host[:port][/database] or rediss://...;"
-                + " it does not start with redis:// or rediss://", assertThrows(NearCacheConfigurationException.class,
+        assertEquals("redisUris[1] must look like redis://[[user]:password@]host[:port][/database] or rediss://..."
+                + " (or redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/database]#master); it does"
+                + " not start with redis://, rediss:// or redis-sentinel://", assertThrows(NearCacheConfigurationException.class,
                 () -> NearCache.builder().redisUris("redis://a:1", "http://b")).getMessage());
         assertEquals("redisUris must name at least one node", assertThrows(NearCacheConfigurationException.class,
                 () -> NearCache.builder().redisUris()).getMessage());

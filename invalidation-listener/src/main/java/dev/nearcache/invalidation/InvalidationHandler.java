@@ -38,4 +38,13 @@ public interface InvalidationHandler<K> {
      */
     default void ready(long clientId) {
     }
+
+    /**
+     * {@link #ready(long)} with the {@code run_id} of the server the connection is on, if the listener was built with
+     * {@code readServerRunId(true)} (else null). The listener calls this one; by default it calls
+     * {@link #ready(long)}.
+     */
+    default void ready(long clientId, String serverRunId) {
+        ready(clientId);
+    }
 }

@@ -31,6 +31,12 @@ public interface InvalidationListener<K> extends AutoCloseable {
     /** The client id of the current connection, while it is ready; empty while it is down or reconnecting. */
     OptionalLong clientId();
 
+    /**
+     * Ends the current connection, as a loss ({@code lost} is delivered if it was ready), and connects again: for a
+     * client that learned that the server behind the address changed (a Sentinel failover). Does nothing if closed.
+     */
+    void reconnect();
+
     /** Whether the connection is up and able to receive invalidations now. */
     boolean isReady();
 

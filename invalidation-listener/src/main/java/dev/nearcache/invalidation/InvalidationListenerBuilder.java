@@ -51,6 +51,7 @@ public final class InvalidationListenerBuilder<K> {
     private SslOptions sslOptions;
     private String clientName = DEFAULT_CLIENT_NAME;
     private ClientResources clientResources;
+    private boolean readServerRunId;
     private final List<InvalidationHandler<K>> handlers = new ArrayList<>();
 
     InvalidationListenerBuilder(RedisCodec<K, ?> keyCodec) {
@@ -70,6 +71,7 @@ public final class InvalidationListenerBuilder<K> {
         this.sslOptions = from.sslOptions;
         this.clientName = from.clientName;
         this.clientResources = from.clientResources;
+        this.readServerRunId = from.readServerRunId;
     }
 
     /**
@@ -163,6 +165,17 @@ public final class InvalidationListenerBuilder<K> {
     }
 
     /** The name the connection shows in {@code CLIENT LIST} (letters, digits, {@code -_.:}; default nearcache-invalidation). */
+    /**
+     * Whether each connection also reads its server's {@code run_id} ({@code INFO server}) before it is ready, for
+     * {@link InvalidationHandler#ready(long, String)} (default false). Where the server behind one address can change
+     * (Redis Sentinel), a client compares it with its data connections' to know they are on the same server, since a
+     * REDIRECT names a client id of one server. An ACL user then needs {@code +info}.
+     */
+    public InvalidationListenerBuilder<K> readServerRunId(boolean enabled) {
+        this.readServerRunId = enabled;
+        return this;
+    }
+
     public InvalidationListenerBuilder<K> clientName(String name) {
         Objects.requireNonNull(name, "clientName must not be null");
         if (!name.matches("[A-Za-z0-9_.:-]{1,64}")) {
@@ -250,6 +263,10 @@ public final class InvalidationListenerBuilder<K> {
 
     String clientName() {
         return clientName;
+    }
+
+    boolean readServerRunId() {
+        return readServerRunId;
     }
 
     ClientResources clientResources() {

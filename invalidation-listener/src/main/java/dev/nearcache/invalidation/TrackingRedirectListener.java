@@ -64,6 +64,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     private final long timeoutNanos;
     private final long debounceNanos;
     private final long maxBackoffNanos;
+    private final boolean readServerRunId;
     private final RedisClient client;
     private final ScheduledThreadPoolExecutor events;
     private final Thread[] eventThread = new Thread[1];
@@ -85,6 +86,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         final KeyCollectingCodec<K> codec = new KeyCollectingCodec<>(keyCodec);
         StatefulRedisPubSubConnection<String, Object> connection;
         long clientId = -1;
+        volatile String runId;
         boolean ready;
         boolean over;
         long readyNanos;
@@ -101,14 +103,16 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
 
     private TrackingRedirectListener(InvalidationListenerBuilder<K> builder) {
         this.keyCodec = builder.keyCodec();
-        this.uri = RedisURI.builder(builder.redisUri()).withClientName(builder.clientName())
+        this.uri = copyOf(builder.redisUri()).withClientName(builder.clientName())
                 .withTimeout(builder.connectTimeout()).build();
-        this.endpoint = uri.getHost() + ":" + uri.getPort();
+        this.endpoint = uri.getSentinels().isEmpty() ? uri.getHost() + ":" + uri.getPort()
+                : "master " + uri.getSentinelMasterId() + " (through Sentinel)";
         this.protocol = builder.protocol();
         this.intervalNanos = builder.heartbeatInterval().toNanos();
         this.timeoutNanos = builder.heartbeatTimeout().toNanos();
         this.debounceNanos = builder.reconnectDebounce().toNanos();
         this.maxBackoffNanos = builder.maxReconnectBackoff().toNanos();
+        this.readServerRunId = builder.readServerRunId();
         this.handlers.addAll(builder.handlers());
         int instance = INSTANCES.incrementAndGet();
         this.events = new ScheduledThreadPoolExecutor(1, task -> {
@@ -245,6 +249,26 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         });
     }
 
+    /** The {@code run_id} field of an {@code INFO server} reply, or null. */
+    private static String runIdOf(String info) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("run_id:")) {
+                return line.substring("run_id:".length()).trim();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void reconnect() {
+        onEventThread(() -> {
+            Session session = current;
+            if (!closed && session != null && !session.over) {
+                end(session, "asked to reconnect (the server behind " + endpoint + " changed)");
+            }
+        });
+    }
+
     @Override
     public boolean isReady() {
         return readyId >= 0;
@@ -257,7 +281,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
             handlers.add(handler);
             Session session = current;
             if (session != null && session.ready && !session.over) {
-                call(handler, h -> h.ready(session.clientId));
+                call(handler, h -> h.ready(session.clientId, session.runId));
             }
         });
     }
@@ -311,6 +335,12 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         // CLIENT ID first: over RESP2 a subscribed connection may not send it. This connection never reconnects
         // (a reconnect is a new session), so nothing is ever replayed ahead of it.
         CompletionStage<Long> id = connection.async().clientId();
+        if (readServerRunId) { // before SUBSCRIBE too: a subscribed RESP2 connection may not send INFO
+            id = id.thenCombine(connection.async().info("server"), (clientId, info) -> {
+                session.runId = runIdOf(info);
+                return clientId;
+            });
+        }
         connection.async().dispatch(CommandType.CLIENT, new StatusOutput<>(session.codec),
                 new CommandArgs<>(session.codec).add("NO-EVICT").add("ON")).exceptionally(e -> {
                     log.debug("CLIENT NO-EVICT is not available on {} (Redis before 7.0): {}", endpoint, e.toString());
@@ -353,7 +383,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         session.readyNanos = System.nanoTime();
         readyId = clientId;
         log.info("invalidation listener ready on {} as client id {} ({})", endpoint, clientId, protocol);
-        deliver(h -> h.ready(clientId));
+        deliver(h -> h.ready(clientId, session.runId));
         firstReady.complete(clientId);
         session.heartbeat = events.scheduleAtFixedRate(() -> beat(session), intervalNanos, intervalNanos,
                 TimeUnit.NANOSECONDS);
@@ -534,5 +564,18 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     public String toString() {
         return "InvalidationListener[" + endpoint + ", " + protocol + (isReady() ? ", client id " + readyId
                 : ", not ready") + "]";
+    }
+
+    /**
+     * {@code RedisURI.builder(source)}, which copies host, credentials, TLS, database and timeout, plus what it
+     * leaves out: the sentinels and the master's name of a {@code redis-sentinel://} URI.
+     */
+    private static RedisURI.Builder copyOf(RedisURI source) {
+        RedisURI.Builder builder = RedisURI.builder(source);
+        if (source.getSentinelMasterId() != null) {
+            builder.withSentinelMasterId(source.getSentinelMasterId());
+        }
+        source.getSentinels().forEach(builder::withSentinel);
+        return builder;
     }
 }

@@ -88,9 +88,11 @@ final class NearCacheFactory {
     }
 
     /**
-     * The connection from Boot's {@code spring.data.redis.*}: {@code cluster.nodes} for a Redis Cluster, else
-     * {@code url}, else {@code host}, {@code port} and {@code database}; {@code username}, {@code password} and
-     * {@code ssl.enabled} apply to each (a URL's own credentials win, as in Boot).
+     * The connection from Boot's {@code spring.data.redis.*}: {@code sentinel.master} with {@code sentinel.nodes}
+     * (and {@code sentinel.username}/{@code sentinel.password} for the sentinels themselves) for a master watched by
+     * Redis Sentinel, else {@code cluster.nodes} for a Redis Cluster, else {@code url}, else {@code host},
+     * {@code port} and {@code database}; {@code username}, {@code password} and {@code ssl.enabled} apply to each
+     * (a URL's own credentials win, as in Boot).
      */
     private static void connection(NearCacheBuilder<String, byte[]> b, Environment env) {
         Binder binder = Binder.get(env);
@@ -99,7 +101,35 @@ final class NearCacheFactory {
         String username = env.getProperty(REDIS + "username");
         String password = env.getProperty(REDIS + "password");
         boolean ssl = binder.bind(REDIS + "ssl.enabled", Boolean.class).orElse(false);
-        if (!nodes.isEmpty()) {
+        String sentinelMaster = env.getProperty(REDIS + "sentinel.master");
+        if (sentinelMaster != null && !sentinelMaster.isBlank()) {
+            List<String> sentinels = binder.bind(REDIS + "sentinel.nodes", Bindable.listOf(String.class))
+                    .orElse(List.of());
+            if (sentinels.isEmpty()) {
+                throw new NearCacheConfigurationException(REDIS + "sentinel.nodes must list the sentinels (host:port)"
+                        + " when " + REDIS + "sentinel.master is set");
+            }
+            String sentinelPassword = env.getProperty(REDIS + "sentinel.password");
+            RedisURI.Builder uri = null;
+            for (String node : sentinels) {
+                String[] hostPort = node.trim().split(":(?=[0-9]+$)");
+                String host = hostPort[0];
+                int port = hostPort.length == 2 ? Integer.parseInt(hostPort[1]) : RedisURI.DEFAULT_SENTINEL_PORT;
+                if (host.isEmpty()) {
+                    throw new NearCacheConfigurationException(REDIS + "sentinel.nodes must be host:port entries,"
+                            + " got '" + node + "'");
+                }
+                RedisURI.Builder sentinelNode = RedisURI.builder().withHost(host).withPort(port).withSsl(ssl);
+                credentials(sentinelNode, env.getProperty(REDIS + "sentinel.username"), sentinelPassword);
+                if (uri == null) {
+                    uri = RedisURI.builder().withSentinelMasterId(sentinelMaster.trim());
+                }
+                uri.withSentinel(sentinelNode.build());
+            }
+            uri.withDatabase(binder.bind(REDIS + "database", Integer.class).orElse(0)).withSsl(ssl);
+            credentials(uri, username, password);
+            b.redisUri(uri.build());
+        } else if (!nodes.isEmpty()) {
             List<RedisURI> uris = new ArrayList<>();
             for (String node : nodes) {
                 String[] hostPort = node.trim().split(":(?=[0-9]+$)");
