@@ -309,15 +309,17 @@ final class LocalStore<K, V> {
      * (rule 2) or an own write (rule 6), so that a read in flight across it cannot store the old value.
      */
     boolean evict(Object id) {
-        boolean[] held = new boolean[1];
-        cache.asMap().compute(id, (k, old) -> {
-            held[0] = old != null;
-            guard.invalidate(k);
-            watched.remove(k);
-            return null;
-        });
-        return held[0];
+        boolean held = cache.asMap().containsKey(id); // for the invalidationsNotHeld count only: may race, harmlessly
+        cache.asMap().compute(id, evictInside);
+        return held;
     }
+
+    /** {@link #evict}'s critical section, one function for every key: an invalidation allocates nothing here. */
+    private final java.util.function.BiFunction<Object, Entry, Entry> evictInside = (k, old) -> {
+        guard.invalidate(k);
+        watched.remove(k);
+        return null;
+    };
 
     /** Redis reported writes to these keys. */
     void invalidated(List<K> keys) {

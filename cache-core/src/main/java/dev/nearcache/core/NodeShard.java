@@ -164,8 +164,9 @@ final class NodeShard<K, V> implements AutoCloseable {
                         .clientResources(resources).heartbeatInterval(settings.heartbeatInterval())
                         .heartbeatTimeout(settings.heartbeatTimeout()).reconnectDebounce(settings.reconnectDebounce())
                         .connectTimeout(settings.connectTimeout()).socketOptions(sockets)
-                        .sslOptions(settings.sslOptions()).readServerRunId(sentinel).handler(new Invalidations())
-                        .build();
+                        .sslOptions(settings.sslOptions()).readServerRunId(sentinel)
+                        .invalidationsOnIoThread(true) // evicted where decoded: no hand-off (the staleness window)
+                        .handler(new Invalidations()).build();
             } else {
                 tracking.redirectTo(SAME_CONNECTION_ID); // each connection is its own target from now on
                 for (DataConnection<K, V> connection : loader.connections()) {

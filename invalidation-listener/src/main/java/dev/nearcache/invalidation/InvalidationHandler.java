@@ -7,8 +7,9 @@ import java.util.List;
  * everything on {@link #flushed} and {@link #lost}: after either, invalidations may have been missed.
  *
  * <p>Calls to one handler are never concurrent and arrive in the order the listener learned of them, on the
- * listener's own event thread. A handler should return quickly; one that throws is logged and the others still
- * get the event.
+ * listener's own event thread; with the builder's {@code invalidationsOnIoThread(true)}, {@link #invalidated} runs
+ * on the connection's I/O thread instead, in order, possibly concurrently with the other methods. A handler should
+ * return quickly; one that throws is logged and the others still get the event.
  *
  * @param <K> key type
  */

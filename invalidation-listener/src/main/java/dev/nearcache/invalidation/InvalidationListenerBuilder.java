@@ -52,6 +52,7 @@ public final class InvalidationListenerBuilder<K> {
     private String clientName = DEFAULT_CLIENT_NAME;
     private ClientResources clientResources;
     private boolean readServerRunId;
+    private boolean invalidationsOnIoThread;
     private final List<InvalidationHandler<K>> handlers = new ArrayList<>();
 
     InvalidationListenerBuilder(RedisCodec<K, ?> keyCodec) {
@@ -72,6 +73,7 @@ public final class InvalidationListenerBuilder<K> {
         this.clientName = from.clientName;
         this.clientResources = from.clientResources;
         this.readServerRunId = from.readServerRunId;
+        this.invalidationsOnIoThread = from.invalidationsOnIoThread;
     }
 
     /**
@@ -176,6 +178,19 @@ public final class InvalidationListenerBuilder<K> {
         return this;
     }
 
+    /**
+     * Whether {@link InvalidationHandler#invalidated} runs on the connection's I/O thread, right where each message
+     * is decoded, instead of on the listener's event thread (default false). It saves a thread hand-off per message:
+     * the time from Redis's write to the handler's eviction shrinks to a socket read and the handler's own work. The
+     * calls stay in order and never concurrent with each other (one connection, one I/O thread), but may run
+     * concurrently with the other events, which stay on the event thread; the handler must be thread-safe and must
+     * not block. Invalidations of a connection that has ended are not delivered.
+     */
+    public InvalidationListenerBuilder<K> invalidationsOnIoThread(boolean enabled) {
+        this.invalidationsOnIoThread = enabled;
+        return this;
+    }
+
     public InvalidationListenerBuilder<K> clientName(String name) {
         Objects.requireNonNull(name, "clientName must not be null");
         if (!name.matches("[A-Za-z0-9_.:-]{1,64}")) {
@@ -267,6 +282,10 @@ public final class InvalidationListenerBuilder<K> {
 
     boolean readServerRunId() {
         return readServerRunId;
+    }
+
+    boolean invalidationsOnIoThread() {
+        return invalidationsOnIoThread;
     }
 
     ClientResources clientResources() {

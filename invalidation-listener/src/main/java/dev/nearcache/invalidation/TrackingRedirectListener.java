@@ -65,6 +65,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     private final long debounceNanos;
     private final long maxBackoffNanos;
     private final boolean readServerRunId;
+    private final boolean invalidationsOnIoThread;
     private final RedisClient client;
     private final ScheduledThreadPoolExecutor events;
     private final Thread[] eventThread = new Thread[1];
@@ -87,8 +88,8 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         StatefulRedisPubSubConnection<String, Object> connection;
         long clientId = -1;
         volatile String runId;
-        boolean ready;
-        boolean over;
+        volatile boolean ready;
+        volatile boolean over;
         long readyNanos;
         long pingsSent;
         volatile long pongs;
@@ -113,6 +114,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         this.debounceNanos = builder.reconnectDebounce().toNanos();
         this.maxBackoffNanos = builder.maxReconnectBackoff().toNanos();
         this.readServerRunId = builder.readServerRunId();
+        this.invalidationsOnIoThread = builder.invalidationsOnIoThread();
         this.handlers.addAll(builder.handlers());
         int instance = INSTANCES.incrementAndGet();
         this.events = new ScheduledThreadPoolExecutor(1, task -> {
@@ -491,6 +493,13 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
 
     private void received(Session session, Payload<K> payload) {
         noteIoThread(session);
+        if (invalidationsOnIoThread && payload.keys() != null) {
+            // no hand-off: evicted here, as decoded (a session's end is delivered as lost on the event thread)
+            if (session == current && !session.over && !closed) {
+                deliver(h -> h.invalidated(payload.keys()));
+            }
+            return;
+        }
         onEventThread(() -> {
             if (session != current || session.over) {
                 return; // the session ended: its loss was reported, so these keys are covered by the flush

@@ -226,6 +226,31 @@ class InvalidationListenerIT {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void invalidationsOnIoThreadAreDeliveredWhereTheyAreDecoded(ProtocolVersion protocol) throws Exception {
+        java.util.concurrent.BlockingQueue<String> threads = new java.util.concurrent.LinkedBlockingQueue<>();
+        InvalidationHandler<String> handler = new InvalidationHandler<>() {
+            @Override
+            public void invalidated(List<String> keys) {
+                threads.add(Thread.currentThread().getName() + " " + keys);
+            }
+        };
+        RedisClient dataClient = RedisClient.create(redis.server().uri());
+        try (InvalidationListener<String> listener = builder(redis.server().uri(), protocol)
+                .invalidationsOnIoThread(true).handler(handler).build();
+             StatefulRedisConnection<String, String> data = trackingConnection(dataClient,
+                     listener.clientId().orElseThrow(), false, null)) {
+            data.sync().get("io:1");
+            writer.sync().set("io:1", "x");
+            String delivered = threads.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(delivered != null && delivered.endsWith(" [io:1]")
+                    && !delivered.startsWith("nearcache-invalidation-"), "on the I/O thread: " + delivered);
+        } finally {
+            dataClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
     @Test
     void connectionIsNamedAndProtectedFromEviction() {
         try (InvalidationListener<String> listener = builder(redis.server().uri(), ProtocolVersion.RESP3)
