@@ -10,6 +10,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.support.caching.CacheAccessor;
 import io.lettuce.core.support.caching.CacheFrontend;
 import io.lettuce.core.support.caching.ClientSideCaching;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +25,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import org.HdrHistogram.Histogram;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
 import org.redisson.Redisson;
 import org.redisson.api.RClientSideCaching;
 import org.redisson.api.RedissonClient;
@@ -131,7 +136,9 @@ public final class StalenessBenchmark {
         Files.createDirectories(out);
         Path md = out.resolve("benchmarks-staleness.md");
         Files.writeString(md, table);
-        System.out.println("wrote " + md);
+        Path png = out.resolve("benchmarks-staleness.png");
+        plot(results, png);
+        System.out.println("wrote " + md + " and " + png);
         System.exit(0); // Redisson and Lettuce leave non-daemon threads of their own behind
     }
 
@@ -319,6 +326,40 @@ public final class StalenessBenchmark {
         } finally {
             writerClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
+    }
+
+    /**
+     * Two log-scale charts side by side: the share of stale reads, and the staleness p99, per reader count and system
+     * (the control, plain GET, is left out: it has none).
+     */
+    private static void plot(List<Result> results, Path png) throws IOException {
+        List<CategoryChart> charts = new ArrayList<>();
+        for (boolean share : new boolean[] {true, false}) {
+            CategoryChart chart = new CategoryChartBuilder().width(640).height(420)
+                    .title(share ? "Stale reads while writes happen (% of reads)" : "Staleness p99 (ms)")
+                    .xAxisTitle("reader threads").yAxisTitle(share ? "% of reads, log scale" : "ms, log scale").build();
+            chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setYAxisMin(share ? 0.01 : 0.1); // bars start at the axis minimum, never 0 on a log axis
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+            List<String> readers = results.stream().map(r -> Integer.toString(r.readers())).distinct().toList();
+            for (String system : results.stream().map(Result::system).distinct().toList()) {
+                if (system.equals(PLAIN_GET)) {
+                    continue;
+                }
+                List<Double> values = new ArrayList<>();
+                for (String count : readers) {
+                    Result r = results.stream().filter(x -> x.system().equals(system)
+                            && Integer.toString(x.readers()).equals(count)).findFirst().orElse(null);
+                    double v = r == null || r.stale() == 0 ? 0.01
+                            : share ? r.stalePercent() : r.staleness().getValueAtPercentile(99) / 1000.0;
+                    values.add(Math.max(v, share ? 0.01 : 0.1));
+                }
+                chart.addSeries(system, readers, values);
+            }
+            charts.add(chart);
+        }
+        BitmapEncoder.saveBitmap(charts, 1, 2, png.toString(),
+                BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static String table(List<Result> results, String version, int writes, int seconds, int warmup) {
