@@ -277,6 +277,32 @@ final class LocalRedisServer implements RedisServer {
         }
     }
 
+    /**
+     * Asks {@code condition} every 50 ms until it holds, retrying when it throws a {@code retried} exception.
+     *
+     * @throws IllegalStateException naming {@code what}, with the last such exception, if it does not hold within
+     *         {@code timeout}
+     */
+    static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition,
+                      Class<? extends RuntimeException> retried) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                if (!retried.isInstance(e)) {
+                    throw e;
+                }
+                last = e;
+            }
+            sleepQuietly(50);
+        }
+        throw new IllegalStateException("timed out after " + timeout + " waiting for " + what, last);
+    }
+
     static void sleepQuietly(long millis) {
         try {
             Thread.sleep(millis);

@@ -581,18 +581,6 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RedisAdminException e) {
-                last = e; // a node restarting: try again until the deadline
-            }
-            LocalRedisServer.sleepQuietly(50);
-        }
-        throw new IllegalStateException("timed out after " + timeout + " waiting for " + what, last);
+        LocalRedisServer.await(what, timeout, condition, RedisAdminException.class); // a node restarting: again
     }
 }

@@ -193,19 +193,8 @@ public final class RedisSentinel implements AutoCloseable {
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                last = e; // a server restarting, a sentinel electing: ask again
-            }
-            LocalRedisServer.sleepQuietly(50);
-        }
-        throw new IllegalStateException("timed out after " + timeout + " waiting for " + what, last);
+        // a server restarting, a sentinel electing (a reply of another shape): ask again
+        LocalRedisServer.await(what, timeout, condition, RuntimeException.class);
     }
 
     /** Stops every sentinel and server and deletes their directories. Idempotent. */
