@@ -64,8 +64,8 @@ class ClusterCoherenceTortureIT {
                 ClusterNode master = masters.get(ThreadLocalRandom.current().nextInt(masters.size()));
                 RedisServer server = master.server().orElseThrow();
                 String fault = switch (n++ % 7) {
-                    case 0 -> kill(server, invalidations);
-                    case 1 -> kill(server, Harness.data(ThreadLocalRandom.current().nextInt(2)));
+                    case 0 -> Harness.killForTorture(server, invalidations);
+                    case 1 -> Harness.killForTorture(server, Harness.data(ThreadLocalRandom.current().nextInt(2)));
                     case 2 -> {
                         server.flushAll();
                         yield "FLUSHALL";
@@ -103,15 +103,6 @@ class ClusterCoherenceTortureIT {
             assertEquals(0, stats.verifyMismatches(), stats.toString());
         } finally {
             otherClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
-    }
-
-    private static String kill(RedisServer server, String name) {
-        try {
-            Harness.kill(server, name);
-            return "CLIENT KILL " + name;
-        } catch (AssertionError e) {
-            return "(no " + name + " to kill)"; // reconnecting from the previous fault
         }
     }
 

@@ -61,6 +61,19 @@ final class Harness {
         server.command(Duration.ofSeconds(2), "CLIENT", "KILL", "ID", Long.toString(clientId(server, name)));
     }
 
+    /**
+     * A torture test's fault: {@link #kill} the connection named {@code name}, described for the test's log; a
+     * connection that is not there (still reconnecting from the previous fault) is left, and said so.
+     */
+    static String killForTorture(RedisServer server, String name) {
+        try {
+            kill(server, name);
+            return "CLIENT KILL " + name;
+        } catch (AssertionError e) {
+            return "(no " + name + " to kill)";
+        }
+    }
+
     /** The proxy link that carries the connection named {@code name}. */
     static FaultProxy.Link link(FaultProxy proxy, RedisServer server, String name) {
         Matcher m = ADDR.matcher(clientLine(server, name));

@@ -138,7 +138,7 @@ class SentinelIT {
                         group.failover();
                         yield "SENTINEL FAILOVER";
                     }
-                    case 1 -> kill(master, invalidations);
+                    case 1 -> Harness.killForTorture(master, invalidations);
                     case 2 -> {
                         master.flushAll();
                         yield "FLUSHALL";
@@ -151,7 +151,7 @@ class SentinelIT {
                         group.awaitHealthy(Duration.ofSeconds(60));
                         yield "kill the master, restart it";
                     }
-                    default -> kill(master, Harness.data(0));
+                    default -> Harness.killForTorture(master, Harness.data(0));
                 };
                 applied.add(fault);
             }
@@ -176,15 +176,6 @@ class SentinelIT {
             assertTrue(stats.hits() > 0 && stats.invalidations() > 0, stats.toString());
             assertTrue(stats.flushes().get("master-switched") > 0, "the switches were seen: " + stats);
             assertEquals(0, stats.verifyMismatches(), stats.toString());
-        }
-    }
-
-    private static String kill(RedisServer server, String name) {
-        try {
-            Harness.kill(server, name);
-            return "CLIENT KILL " + name;
-        } catch (AssertionError e) {
-            return "(no " + name + " to kill)"; // reconnecting from the previous fault
         }
     }
 }
