@@ -115,15 +115,7 @@ class CoherenceRulesIT {
     @Test
     void rule3_aLostDataConnectionFlushesWhatItHadTracked() {
         try (NearCache<String, String> cache = builder().connections(1).build()) {
-            other.sync().set("r3d", "v1");
-            cachedForSure(cache, "r3d", "v1");
-            Harness.kill(server(), Harness.data(0)); // its tracking of r3d is gone with it
-            await("data connection back").atMost(Duration.ofSeconds(10)).ignoreExceptions()
-                    .until(() -> Harness.clientLine(server(), Harness.data(0)) != null
-                            && cache.stats().flushes().get("data-connection-lost") > 0);
-            other.sync().set("r3d", "v2"); // no connection tracks r3d: no invalidation
-            assertEquals("v2", cache.get("r3d"));
-            cachedForSure(cache, "r3d", "v2"); // and the reconnected connection caches again
+            RuleScenarios.aLostDataConnectionFlushesWhatItHadTracked(cache, server(), other.sync());
         }
     }
 
@@ -149,20 +141,7 @@ class CoherenceRulesIT {
     void rule4_trackingIsReRegisteredBeforeReplayedReads() {
         try (NearCache<String, String> cache = builder().connections(1).commandTimeout(Duration.ofSeconds(10))
                 .build()) {
-            cachedForSure(cache, "warm", null);
-            // the data connection's reconnect will hang in its handshake, so a read waits in Lettuce's buffer (a
-            // refused reconnect would fail the buffered read instead)
-            proxy.stallNewConnections();
-            Harness.kill(server(), Harness.data(0));
-            await("data connection down").atMost(Duration.ofSeconds(5))
-                    .until(() -> cache.stats().flushes().get("data-connection-lost") > 0);
-            CompletableFuture<String> buffered = cache.getAsync("r4");
-            proxy.restore();
-            assertEquals(null, buffered.join());
-            long invalidations = cache.stats().invalidations();
-            other.sync().set("r4", "v1");
-            await("the replayed read was tracked, so its key's change is reported").atMost(Duration.ofSeconds(5))
-                    .until(() -> cache.stats().invalidations() > invalidations);
+            RuleScenarios.trackingIsReRegisteredBeforeReplayedReads(cache, proxy, server(), other.sync());
         }
     }
 
@@ -251,18 +230,10 @@ class CoherenceRulesIT {
     void rule6_aReadRacingAnOwnWriteDoesNotResurrectTheOldValue() {
         try (NearCache<String, String> cache = builder().connections(1).heartbeatInterval(Duration.ofSeconds(1))
                 .heartbeatTimeout(Duration.ofSeconds(5)).build()) {
-            other.sync().set("r6r", "v1");
             cachedForSure(cache, "warm", null);
             FaultProxy.Link data = Harness.link(proxy, server(), Harness.data(0));
             Harness.link(proxy, server(), Harness.LISTENER).delay(Duration.ofMillis(1500));
-            data.delay(Duration.ofMillis(300));
-            long answered = data.bytesFromServer();
-            CompletableFuture<String> racing = cache.getAsync("r6r");
-            await("Redis answered the read").atMost(Duration.ofSeconds(5))
-                    .until(() -> data.bytesFromServer() > answered);
-            cache.set("r6r", "v2");
-            assertEquals("v1", racing.join());
-            assertEquals("v2", cache.get("r6r"), "the racing read's old value must not have been stored");
+            RuleScenarios.aReadRacingAnOwnWriteDoesNotResurrectTheOldValue(cache, data, other.sync());
         }
     }
 }

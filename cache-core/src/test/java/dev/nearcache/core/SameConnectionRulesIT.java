@@ -11,7 +11,6 @@ import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import dev.nearcache.testkit.RedisServer;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -137,15 +136,7 @@ class SameConnectionRulesIT {
     @Test
     void rule3_aLostDataConnectionFlushesWhatItHadTracked() {
         try (NearCache<String, String> cache = builder().connections(1).build()) {
-            other.sync().set("r3d", "v1");
-            cachedForSure(cache, "r3d", "v1");
-            Harness.kill(server(), Harness.data(0)); // its tracking of r3d is gone with it
-            await("data connection back").atMost(Duration.ofSeconds(10)).ignoreExceptions()
-                    .until(() -> Harness.clientLine(server(), Harness.data(0)) != null
-                            && cache.stats().flushes().get("data-connection-lost") > 0);
-            other.sync().set("r3d", "v2"); // no connection tracks r3d: no invalidation
-            assertEquals("v2", cache.get("r3d"));
-            cachedForSure(cache, "r3d", "v2");
+            RuleScenarios.aLostDataConnectionFlushesWhatItHadTracked(cache, server(), other.sync());
         }
     }
 
@@ -177,18 +168,7 @@ class SameConnectionRulesIT {
     void rule4_trackingIsReRegisteredBeforeReplayedReads() {
         try (NearCache<String, String> cache = builder().connections(1).commandTimeout(Duration.ofSeconds(10))
                 .build()) {
-            cachedForSure(cache, "warm", null);
-            proxy.stallNewConnections();
-            Harness.kill(server(), Harness.data(0));
-            await("data connection down").atMost(Duration.ofSeconds(5))
-                    .until(() -> cache.stats().flushes().get("data-connection-lost") > 0);
-            CompletableFuture<String> buffered = cache.getAsync("r4");
-            proxy.restore();
-            assertEquals(null, buffered.join());
-            long invalidations = cache.stats().invalidations();
-            other.sync().set("r4", "v1");
-            await("the replayed read was tracked, so its key's change is reported").atMost(Duration.ofSeconds(5))
-                    .until(() -> cache.stats().invalidations() > invalidations);
+            RuleScenarios.trackingIsReRegisteredBeforeReplayedReads(cache, proxy, server(), other.sync());
         }
     }
 
@@ -215,17 +195,9 @@ class SameConnectionRulesIT {
         // the data link lags 300 ms each way: a heartbeat timeout below that would replace it
         try (NearCache<String, String> cache = builder().connections(1).heartbeatTimeout(Duration.ofSeconds(3))
                 .build()) {
-            other.sync().set("r6r", "v1");
             cachedForSure(cache, "warm", null);
             FaultProxy.Link data = Harness.link(proxy, server(), Harness.data(0));
-            data.delay(Duration.ofMillis(300));
-            long answered = data.bytesFromServer();
-            CompletableFuture<String> racing = cache.getAsync("r6r");
-            await("Redis answered the read").atMost(Duration.ofSeconds(5))
-                    .until(() -> data.bytesFromServer() > answered);
-            cache.set("r6r", "v2");
-            assertEquals("v1", racing.join());
-            assertEquals("v2", cache.get("r6r"), "the racing read's old value must not have been stored");
+            RuleScenarios.aReadRacingAnOwnWriteDoesNotResurrectTheOldValue(cache, data, other.sync());
         }
     }
 
