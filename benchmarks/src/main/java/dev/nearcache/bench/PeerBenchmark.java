@@ -1,17 +1,13 @@
 package dev.nearcache.bench;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.nearcache.bench.PeerSystems.Reader;
 import dev.nearcache.core.NearCache;
 import dev.nearcache.core.NearCacheBuilder;
 import dev.nearcache.core.NearCacheStats;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.support.caching.CacheAccessor;
-import io.lettuce.core.support.caching.CacheFrontend;
-import io.lettuce.core.support.caching.ClientSideCaching;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -35,13 +31,6 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.redisson.Redisson;
-import org.redisson.api.RClientSideCaching;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.options.ClientSideCachingOptions;
-import org.redisson.client.codec.StringCodec;
-import org.redisson.config.Config;
-import org.redisson.config.Protocol;
 
 /**
  * This library against the near caches users would otherwise pick, side by side in one JVM against one local
@@ -74,24 +63,6 @@ public final class PeerBenchmark {
     private static final int WRITES_PER_SECOND = 500;
 
     private PeerBenchmark() {
-    }
-
-    /** A system under test: a read function and its cleanup. */
-    private interface Reader extends AutoCloseable {
-        String get(String key);
-
-        /** Redis keyspace lookups per read that misses: 2 where each miss also reads the key's PTTL. */
-        default int lookupsPerMiss() {
-            return 1;
-        }
-
-        /** Keys read and MGETs sent so far, for systems that batch; null otherwise. */
-        default long[] keysAndBatches() {
-            return null;
-        }
-
-        @Override
-        void close();
     }
 
     private record Workload(String id, String name, boolean zipf, int cacheSize, int threads) {
@@ -135,9 +106,9 @@ public final class PeerBenchmark {
                 Map<String, Function<Integer, Reader>> systems = new LinkedHashMap<>();
                 systems.put(NEARCACHE, size -> nearCache(redis, size, true, 0));
                 systems.put(NEARCACHE_TTL_OFF, size -> nearCache(redis, size, false, 0));
-                systems.put(REDISSON, size -> redisson(redis, size));
-                systems.put(LETTUCE_CSC, size -> lettuceCsc(redis, size));
-                systems.put(GET, size -> plainGet(redis));
+                systems.put(REDISSON, size -> PeerSystems.redisson(redis.uri(), size));
+                systems.put(LETTUCE_CSC, size -> PeerSystems.lettuceCsc(redis.uri(), size));
+                systems.put(GET, size -> PeerSystems.plainGet(redis.uri()));
                 // run only when named in --systems: settings under study
                 Map<String, Function<Integer, Reader>> extra = new LinkedHashMap<>();
                 extra.put("nearcache (1 connection)", size -> nearCache(redis, size, true, 1));
@@ -266,60 +237,6 @@ public final class PeerBenchmark {
 
             public void close() {
                 cache.close();
-            }
-        };
-    }
-
-    private static Reader redisson(RedisServer redis, int size) {
-        Config config = new Config();
-        config.setProtocol(Protocol.RESP3);
-        config.setCodec(StringCodec.INSTANCE);
-        config.useSingleServer().setAddress(redis.uri());
-        RedissonClient client = Redisson.create(config);
-        // Redisson's default eviction policy is NONE, which ignores the size: LRU bounds it like the others
-        RClientSideCaching csc = client.getClientSideCaching(ClientSideCachingOptions.defaults()
-                .evictionPolicy(ClientSideCachingOptions.EvictionPolicy.LRU).size(size));
-        return new Reader() {
-            public String get(String key) {
-                return csc.<String>getBucket(key).get();
-            }
-
-            public void close() {
-                csc.destroy();
-                client.shutdown();
-            }
-        };
-    }
-
-    private static Reader lettuceCsc(RedisServer redis, int size) {
-        RedisClient client = RedisClient.create(redis.uri());
-        StatefulRedisConnection<String, String> connection = client.connect();
-        Map<String, String> map = Caffeine.newBuilder().maximumSize(size).<String, String>build().asMap();
-        CacheFrontend<String, String> frontend = ClientSideCaching.enable(CacheAccessor.forMap(map), connection,
-                TrackingArgs.Builder.enabled());
-        return new Reader() {
-            public String get(String key) {
-                return frontend.get(key);
-            }
-
-            public void close() {
-                frontend.close();
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-        };
-    }
-
-    private static Reader plainGet(RedisServer redis) {
-        RedisClient client = RedisClient.create(redis.uri());
-        StatefulRedisConnection<String, String> connection = client.connect();
-        return new Reader() {
-            public String get(String key) {
-                return connection.sync().get(key);
-            }
-
-            public void close() {
-                connection.close();
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
         };
     }

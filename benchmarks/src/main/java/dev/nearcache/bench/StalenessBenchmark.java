@@ -1,15 +1,12 @@
 package dev.nearcache.bench;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.nearcache.bench.PeerSystems.Reader;
 import dev.nearcache.core.NearCache;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.support.caching.CacheAccessor;
-import io.lettuce.core.support.caching.CacheFrontend;
-import io.lettuce.core.support.caching.ClientSideCaching;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,13 +26,6 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
-import org.redisson.Redisson;
-import org.redisson.api.RClientSideCaching;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.options.ClientSideCachingOptions;
-import org.redisson.client.codec.StringCodec;
-import org.redisson.config.Config;
-import org.redisson.config.Protocol;
 
 /**
  * How stale the reads served <em>while writes happen</em> are, for each system, measured from outside with one
@@ -57,6 +47,8 @@ import org.redisson.config.Protocol;
  */
 public final class StalenessBenchmark {
     private static final int KEYS = 100;
+    /** The peers' local cache size (the near cache keeps its default, 10,000 entries, too). */
+    private static final int CACHE_SIZE = 10_000;
     private static final int MAX_VERSIONS = 1 << 16;
     private static final long NEVER = Long.MAX_VALUE;
     private static final String NEARCACHE = "nearcache";
@@ -65,14 +57,6 @@ public final class StalenessBenchmark {
     private static final String PLAIN_GET = "plain GET (control)";
 
     private StalenessBenchmark() {
-    }
-
-    /** A system under test: a read function and its cleanup. */
-    private interface Reader extends AutoCloseable {
-        String get(String key);
-
-        @Override
-        void close();
     }
 
     private record Result(int readers, String system, long reads, long stale, Histogram staleness, Histogram push) {
@@ -115,9 +99,9 @@ public final class StalenessBenchmark {
                     warmup);
             Map<String, Function<RedisServer, Reader>> systems = new LinkedHashMap<>();
             systems.put(NEARCACHE, StalenessBenchmark::nearCache);
-            systems.put(REDISSON, StalenessBenchmark::redisson);
-            systems.put(LETTUCE_CSC, StalenessBenchmark::lettuceCsc);
-            systems.put(PLAIN_GET, StalenessBenchmark::plainGet);
+            systems.put(REDISSON, server -> PeerSystems.redisson(server.uri(), CACHE_SIZE));
+            systems.put(LETTUCE_CSC, server -> PeerSystems.lettuceCsc(server.uri(), CACHE_SIZE));
+            systems.put(PLAIN_GET, server -> PeerSystems.plainGet(server.uri()));
             for (int readers : readerCounts) {
                 System.out.println("== " + readers + " reader thread(s)");
                 for (Map.Entry<String, Function<RedisServer, Reader>> system : systems.entrySet()) {
@@ -153,59 +137,6 @@ public final class StalenessBenchmark {
 
             public void close() {
                 cache.close();
-            }
-        };
-    }
-
-    private static Reader redisson(RedisServer redis) {
-        Config config = new Config();
-        config.setProtocol(Protocol.RESP3);
-        config.setCodec(StringCodec.INSTANCE);
-        config.useSingleServer().setAddress(redis.uri());
-        RedissonClient client = Redisson.create(config);
-        RClientSideCaching csc = client.getClientSideCaching(ClientSideCachingOptions.defaults()
-                .evictionPolicy(ClientSideCachingOptions.EvictionPolicy.LRU).size(10_000));
-        return new Reader() {
-            public String get(String key) {
-                return csc.<String>getBucket(key).get();
-            }
-
-            public void close() {
-                csc.destroy();
-                client.shutdown();
-            }
-        };
-    }
-
-    private static Reader lettuceCsc(RedisServer redis) {
-        RedisClient client = RedisClient.create(redis.uri());
-        StatefulRedisConnection<String, String> connection = client.connect();
-        Map<String, String> map = Caffeine.newBuilder().maximumSize(10_000).<String, String>build().asMap();
-        CacheFrontend<String, String> frontend = ClientSideCaching.enable(CacheAccessor.forMap(map), connection,
-                TrackingArgs.Builder.enabled());
-        return new Reader() {
-            public String get(String key) {
-                return frontend.get(key);
-            }
-
-            public void close() {
-                frontend.close();
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-        };
-    }
-
-    private static Reader plainGet(RedisServer redis) {
-        RedisClient client = RedisClient.create(redis.uri());
-        StatefulRedisConnection<String, String> connection = client.connect();
-        return new Reader() {
-            public String get(String key) {
-                return connection.sync().get(key);
-            }
-
-            public void close() {
-                connection.close();
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
         };
     }
