@@ -96,6 +96,7 @@ final class NodeShard<K, V> implements AutoCloseable {
     private ScheduledFuture<?> heartbeats;
     /** Redis Sentinel: the master is found through the sentinels, and may change (see the class comment). */
     private final boolean sentinel;
+    /** Lettuce's computation threads: the same-connection heartbeats and the Sentinel reconnect pauses. */
     private final java.util.concurrent.ScheduledExecutorService timer;
     private SentinelWatch sentinelWatch;
     /** Sentinel: the run_id of the server the invalidation listener is on, while it is ready. */
@@ -175,8 +176,7 @@ final class NodeShard<K, V> implements AutoCloseable {
                     }
                 }
                 long interval = settings.heartbeatInterval().toNanos();
-                heartbeats = resources.eventExecutorGroup().scheduleAtFixedRate(this::heartbeat, interval, interval,
-                        TimeUnit.NANOSECONDS);
+                heartbeats = timer.scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
             }
             this.listener = builtListener;
             if (sentinel) {
