@@ -203,11 +203,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             out.add(command);
             if (readTtls) {
                 // one declared key, the rest as arguments: see PTTL_SCRIPT for why (N declared keys cost N^2)
-                CommandArgs<K, V> args = new CommandArgs<>(codec).add(PTTL_SCRIPT).add(1).addKey(keys.get(0));
-                for (int i = 1; i < keys.size(); i++) {
-                    args.addKey(keys.get(i));
-                }
-                ttlCommand = new BatchCommand<>(new Command<>(CommandType.EVAL, new TtlsOutput<>(codec), args), true);
+                ttlCommand = new BatchCommand<>(new Command<>(CommandType.EVAL, new TtlsOutput<>(codec),
+                        new CommandArgs<>(codec).add(PTTL_SCRIPT).add(1).addKeys(keys)), true);
                 out.add(ttlCommand);
             }
         }
