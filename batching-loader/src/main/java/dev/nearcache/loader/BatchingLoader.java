@@ -42,8 +42,9 @@ public interface BatchingLoader<K, V> extends AutoCloseable {
     /**
      * The script that {@link BatchingLoaderBuilder#readTtls(boolean)} runs behind each MGET: it returns the
      * {@code PTTL} of every key it is given, in order, the first key declared ({@code KEYS[1]}) and the others as
-     * arguments ({@code ARGV}). One command instead of a {@code PTTL} per key, which measured 3 to 4 times the client
-     * CPU per key. A script without flags runs on Redis 6.2 and 7.x alike and, reading only, is never refused for
+     * arguments ({@code ARGV}); a batch of more than 128 keys runs it once per 128 (see
+     * {@code MgetBatchingLoader.TTL_SCRIPT_KEYS}). A script instead of a {@code PTTL} per key, which measured 3 to 4
+     * times the client CPU per key. A script without flags runs on Redis 6.2 and 7.x alike and, reading only, is never refused for
      * memory. It needs not be atomic with the MGET before it: that MGET made every key tracked, so a change in between
      * is invalidated like any other.
      *

@@ -427,6 +427,38 @@ class BatchingLoaderIT {
     }
 
     @Test
+    void theTtlsOfABatchLargerThanOneScriptComeBackInKeyOrder() {
+        int count = 2 * MgetBatchingLoader.TTL_SCRIPT_KEYS + 7; // three scripts behind one MGET
+        List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            keys.add("ttls:" + i);
+            if (i % 3 == 0) {
+                writer.sync().set("ttls:" + i, "v" + i,
+                        io.lettuce.core.SetArgs.Builder.px(1_000_000L + i * 100_000L));
+            } else if (i % 3 == 1) {
+                writer.sync().set("ttls:" + i, "v" + i);
+            }
+        }
+        BatchRecorder observer = new BatchRecorder();
+        try (BatchingLoader<String, String> loader = builder().readTtls(true).maxBatchSize(count).connections(1)
+                .observer(observer).build()) {
+            loader.getAll(keys);
+            assertEquals(1, observer.replies.size(), "one MGET of " + count + " keys");
+            long[] ttls = observer.replies.get(0).ttls();
+            assertEquals(count, ttls.length);
+            for (int i = 0; i < count; i++) {
+                if (i % 3 == 0) {
+                    long expected = 1_000_000L + i * 100_000L;
+                    assertTrue(ttls[i] > expected - 60_000 && ttls[i] <= expected, "PTTL of ttls:" + i + ": "
+                            + ttls[i] + ", set to " + expected);
+                } else {
+                    assertEquals(i % 3 == 1 ? -1 : -2, ttls[i], "PTTL of ttls:" + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void aFullQueueRejectsInsteadOfGrowing() {
         try (FaultProxy proxy = FaultProxy.to(redis.server());
              BatchingLoader<String, String> loader = BatchingLoader.builder().redisUri(proxy.uri())
