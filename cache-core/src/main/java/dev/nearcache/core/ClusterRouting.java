@@ -337,11 +337,18 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     }
 
     private CompletableFuture<V> load(K key, long deadline) {
-        NodeShard<K, V> shard = table[SlotHash.getSlot(codec.encodeKey(key))];
+        return load(key, shardOf(key), deadline);
+    }
+
+    private CompletableFuture<V> load(K key, NodeShard<K, V> shard, long deadline) {
         if (shard == null) {
             return uncached(key);
         }
         return shard.load(key).exceptionallyCompose(failure -> recover(key, shard, failure, deadline));
+    }
+
+    private NodeShard<K, V> shardOf(K key) {
+        return table[SlotHash.getSlot(codec.encodeKey(key))];
     }
 
     private CompletionStage<V> recover(K key, NodeShard<K, V> shard, Throwable failure, long deadline) {
@@ -374,9 +381,28 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         for (K key : keys) {
             distinct.putIfAbsent(LocalStore.idOf(key), key);
         }
-        List<CompletableFuture<V>> futures = new ArrayList<>(distinct.size());
+        // Each node's keys are queued in one step, so they leave in batches of up to batchSize keys; one by one, the
+        // first key of a burst would leave alone and the rest in a second, smaller batch. Each key is then awaited
+        // on its own (single flight: its load joins the queued read), so a key that moved is recovered alone.
+        long deadline = System.nanoTime() + commandTimeoutNanos;
+        Map<NodeShard<K, V>, List<K>> byShard = new LinkedHashMap<>();
+        List<NodeShard<K, V>> shards = new ArrayList<>(distinct.size());
         for (K key : distinct.values()) {
-            futures.add(load(key));
+            NodeShard<K, V> shard = shardOf(key);
+            shards.add(shard);
+            if (shard != null) {
+                byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(key);
+            }
+        }
+        byShard.forEach((shard, group) -> {
+            if (group.size() > 1) {
+                shard.loader().loadAll(group); // its result arrives through each key's own load below
+            }
+        });
+        List<CompletableFuture<V>> futures = new ArrayList<>(distinct.size());
+        int at = 0;
+        for (K key : distinct.values()) {
+            futures.add(load(key, shards.get(at++), deadline));
         }
         return CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
             Map<K, V> result = new LinkedHashMap<>(distinct.size() * 2);
