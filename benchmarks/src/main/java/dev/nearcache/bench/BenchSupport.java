@@ -1,6 +1,11 @@
 package dev.nearcache.bench;
 
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -148,5 +153,45 @@ final class BenchSupport {
             }
         }
         return stale;
+    }
+
+    /** Writes the workloads' {@code keys} keys ({@link #key(int)}) with {@link #value(long)}s, 1,000 per MSET. */
+    static void seed(StatefulRedisConnection<String, String> connection, int keys) {
+        Map<String, String> batch = new HashMap<>();
+        for (int i = 0; i < keys; i++) {
+            batch.put(BenchSupport.key(i), BenchSupport.value(i));
+            if (batch.size() == 1000) {
+                connection.sync().mset(batch);
+                batch.clear();
+            }
+        }
+    }
+
+    /** CPU time of this JVM so far: every thread, the load driver's own included. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** CPU time of the redis-server process so far, user and system, in seconds. */
+    static double redisCpuSeconds(StatefulRedisConnection<String, String> direct) {
+        return infoSum(direct, "cpu", "used_cpu_sys", "used_cpu_user");
+    }
+
+    /** Keyspace lookups by Redis so far, hits and misses. */
+    static long keyspaceLookups(StatefulRedisConnection<String, String> direct) {
+        return (long) infoSum(direct, "stats", "keyspace_hits", "keyspace_misses");
+    }
+
+    /** The sum of the named numeric fields of one INFO section. */
+    static double infoSum(StatefulRedisConnection<String, String> direct, String section, String... fields) {
+        double total = 0;
+        for (String line : direct.sync().info(section).split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && List.of(fields).contains(line.substring(0, colon))) {
+                total += Double.parseDouble(line.substring(colon + 1).trim());
+            }
+        }
+        return total;
     }
 }

@@ -102,7 +102,7 @@ public final class PeerBenchmark {
                     Runtime.getRuntime().availableProcessors(), seconds, warmup);
             RedisClient admin = RedisClient.create(redis.uri());
             try (StatefulRedisConnection<String, String> direct = admin.connect()) {
-                seed(direct);
+                BenchSupport.seed(direct, KEYS);
                 Map<String, Function<Integer, Reader>> systems = new LinkedHashMap<>();
                 systems.put(NEARCACHE, size -> nearCache(redis, size, true, 0));
                 systems.put(NEARCACHE_TTL_OFF, size -> nearCache(redis, size, false, 0));
@@ -292,11 +292,11 @@ public final class PeerBenchmark {
             thread.start();
         }
         Thread.sleep(warmup * 1000L);
-        long lookupsBefore = keyspaceLookups(direct);
+        long lookupsBefore = BenchSupport.keyspaceLookups(direct);
         long[] batchesBefore = reader.keysAndBatches();
-        long clientCpuBefore = processCpuNanos();
+        long clientCpuBefore = BenchSupport.processCpuNanos();
         long switchesBefore = BenchSupport.contextSwitches();
-        double redisCpuBefore = redisCpuSeconds(direct);
+        double redisCpuBefore = BenchSupport.redisCpuSeconds(direct);
         long start = System.nanoTime();
         measuring.set(true);
         try (Profiling profiling = Profiling.start(profileDir, w.name + " " + system)) {
@@ -304,10 +304,10 @@ public final class PeerBenchmark {
         }
         measuring.set(false);
         long elapsed = System.nanoTime() - start;
-        long clientCpu = processCpuNanos() - clientCpuBefore;
+        long clientCpu = BenchSupport.processCpuNanos() - clientCpuBefore;
         long switches = BenchSupport.contextSwitches() - switchesBefore;
-        double redisCpu = redisCpuSeconds(direct) - redisCpuBefore;
-        long lookups = keyspaceLookups(direct) - lookupsBefore;
+        double redisCpu = BenchSupport.redisCpuSeconds(direct) - redisCpuBefore;
+        long lookups = BenchSupport.keyspaceLookups(direct) - lookupsBefore;
         long[] batchesAfter = reader.keysAndBatches();
         double keysPerBatch = batchesAfter == null ? Double.NaN
                 : (double) (batchesAfter[0] - batchesBefore[0]) / Math.max(1, batchesAfter[1] - batchesBefore[1]);
@@ -470,47 +470,7 @@ public final class PeerBenchmark {
 
     // ---- data ---------------------------------------------------------------------------------------------------
 
-    private static void seed(StatefulRedisConnection<String, String> connection) {
-        Map<String, String> batch = new HashMap<>();
-        for (int i = 0; i < KEYS; i++) {
-            batch.put(BenchSupport.key(i), BenchSupport.value(i));
-            if (batch.size() == 1000) {
-                connection.sync().mset(batch);
-                batch.clear();
-            }
-        }
-    }
-
     private static String nextKey(Workload w, double[] zipf) {
         return BenchSupport.key(w.zipf ? BenchSupport.zipfRank(zipf) : ThreadLocalRandom.current().nextInt(KEYS));
-    }
-
-
-    /** CPU time of this JVM so far: every thread, the load driver's own included. */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
-    /** CPU time of the redis-server process so far, user and system, in seconds. */
-    private static double redisCpuSeconds(StatefulRedisConnection<String, String> direct) {
-        return infoSum(direct, "cpu", "used_cpu_sys", "used_cpu_user");
-    }
-
-    /** Keyspace lookups by Redis so far, hits and misses. */
-    private static long keyspaceLookups(StatefulRedisConnection<String, String> direct) {
-        return (long) infoSum(direct, "stats", "keyspace_hits", "keyspace_misses");
-    }
-
-    /** The sum of the named numeric fields of one INFO section. */
-    private static double infoSum(StatefulRedisConnection<String, String> direct, String section, String... fields) {
-        double total = 0;
-        for (String line : direct.sync().info(section).split("\r?\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && List.of(fields).contains(line.substring(0, colon))) {
-                total += Double.parseDouble(line.substring(colon + 1).trim());
-            }
-        }
-        return total;
     }
 }
