@@ -117,6 +117,7 @@ public final class NearCacheBuilder<K, V> {
         this.trackingMode = from.trackingMode;
         this.broadcast = from.broadcast;
         this.verifyFlushThreshold = from.verifyFlushThreshold;
+        this.meterRegistries.addAll(from.meterRegistries);
     }
 
     /**
