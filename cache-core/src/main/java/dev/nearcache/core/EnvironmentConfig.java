@@ -341,10 +341,7 @@ final class EnvironmentConfig {
                 uri.withSentinel(node.getHost(), node.getPort());
             }
         }
-        String db = value(env, "REDIS_DB");
-        if (db != null) {
-            uri.withDatabase(intValue("REDIS_DB", db, "a database number, e.g. 0"));
-        }
+        database(env, uri);
         credentials(env, uri);
         return uri.build();
     }
@@ -387,6 +384,12 @@ final class EnvironmentConfig {
             uri.withPort((int) p);
         }
         credentials(env, uri);
+        database(env, uri);
+        return uri.build();
+    }
+
+    /** REDIS_DB, if set, range-checked the same for a server and for a master behind Sentinel. */
+    private static void database(Map<String, String> env, RedisURI.Builder uri) {
         String db = value(env, "REDIS_DB");
         if (db != null) {
             long d = longValue("REDIS_DB", db, "a database number, e.g. 0");
@@ -395,7 +398,6 @@ final class EnvironmentConfig {
             }
             uri.withDatabase((int) d);
         }
-        return uri.build();
     }
 
     /**

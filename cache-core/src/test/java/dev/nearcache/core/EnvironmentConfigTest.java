@@ -217,6 +217,10 @@ class EnvironmentConfigTest {
                 "redis://h")).startsWith("REDIS_SENTINEL_NODES and REDIS_URL are both set"));
         assertTrue(failure(Map.of("REDIS_SENTINEL_NODES", "s0:99999", "REDIS_SENTINEL_MASTER", "m"))
                 .endsWith("entry 1 has no port between 1 and 65535"));
+        for (String db : List.of("-1", "16000")) { // checked as for a server, not left to Lettuce's bare message
+            assertEquals("REDIS_DB must be a database number from 0, got " + db, failure(Map.of(
+                    "REDIS_SENTINEL_NODES", "s0", "REDIS_SENTINEL_MASTER", "m", "REDIS_DB", db)));
+        }
 
         RedisURI parsed = NearCache.builder().redisUri("redis-sentinel://:pw@h0:1,h1:2/3#m1")
                 .redisUris.get(0);
