@@ -10,8 +10,10 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -429,12 +431,33 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
     }
 
     /**
-     * Not acted on: Lettuce's cluster connection keeps one connection per node inside it, and a write that timed
-     * out does not say which. Its socket options (keepalive, {@code TCP_USER_TIMEOUT} on native transports) and a
-     * topology change that replaces the node still close a dead one.
+     * Lettuce's cluster connection keeps one connection per node inside it: the one to the master of the key's slot
+     * (every master's, without a key) has its socket dropped, and Lettuce reconnects it on the next command.
      */
     @Override
-    public void writeTimedOut() {
+    public void writeTimedOut(K key) {
+        Partitions partitions = connection.getPartitions();
+        List<RedisClusterNode> masters = new ArrayList<>();
+        if (key != null) {
+            RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(codec.encodeKey(key)));
+            if (master != null) {
+                masters.add(master);
+            }
+        } else {
+            for (RedisClusterNode node : partitions) {
+                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                    masters.add(node);
+                }
+            }
+        }
+        for (RedisClusterNode master : masters) {
+            try {
+                Routing.dropSocket(connection.getConnection(master.getUri().getHost(), master.getUri().getPort(),
+                        ConnectionIntent.WRITE));
+            } catch (RuntimeException e) {
+                log.debug("could not drop the write connection to {}: {}", master.getUri(), e.toString());
+            }
+        }
     }
 
     // ---- state ----------------------------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 package dev.nearcache.core;
 
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisChannelWriter;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.protocol.CommandExpiryWriter;
+import io.lettuce.core.protocol.DefaultEndpoint;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,10 +33,22 @@ interface Routing<K, V> extends AutoCloseable {
     RedisClusterCommands<K, V> writer();
 
     /**
-     * A write on {@link #writer()} timed out: its connection is presumed broken (rule 9) and is dropped so that it
-     * reconnects. Over a cluster, Lettuce's cluster connection keeps its node connections (documented limit).
+     * A write of {@code key} on {@link #writer()} timed out: its connection is presumed broken (rule 9) and its socket
+     * is dropped so that Lettuce reconnects it. Over a cluster, the connection to the master of the key's slot; with
+     * no key (a SCAN of every master), every master's.
      */
-    void writeTimedOut();
+    void writeTimedOut(K key);
+
+    /** Closes the socket under {@code connection}; Lettuce reconnects it (the connection object stays valid). */
+    static void dropSocket(StatefulConnection<?, ?> connection) {
+        RedisChannelWriter channel = ((RedisChannelHandler<?, ?>) connection).getChannelWriter();
+        if (channel instanceof CommandExpiryWriter) {
+            channel = ((CommandExpiryWriter) channel).getDelegate(); // Lettuce 6 and 7 both have it
+        }
+        if (channel instanceof DefaultEndpoint) {
+            ((DefaultEndpoint) channel).disconnect();
+        }
+    }
 
     /**
      * Completes with true once, on every node, the invalidations of the writes Redis had processed when this was

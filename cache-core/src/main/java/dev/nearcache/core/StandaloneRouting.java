@@ -1,15 +1,11 @@
 package dev.nearcache.core;
 
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisChannelWriter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.protocol.CommandExpiryWriter;
-import io.lettuce.core.protocol.DefaultEndpoint;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.Collection;
@@ -45,7 +41,7 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
                 @Override
                 public void masterSwitched(NodeShard<?, ?> shard) {
                     if (writer != null) { // (null while the shard is still being built)
-                        writeTimedOut(); // the write connection reconnects to the new master too
+                        writeTimedOut(null); // the write connection reconnects to the new master too
                     }
                 }
             });
@@ -88,14 +84,8 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
     }
 
     @Override
-    public void writeTimedOut() {
-        RedisChannelWriter channel = ((RedisChannelHandler<?, ?>) writer).getChannelWriter();
-        if (channel instanceof CommandExpiryWriter) {
-            channel = ((CommandExpiryWriter) channel).getDelegate(); // Lettuce 6 and 7 both have it
-        }
-        if (channel instanceof DefaultEndpoint) {
-            ((DefaultEndpoint) channel).disconnect(); // Lettuce reconnects on the closed socket
-        }
+    public void writeTimedOut(K key) {
+        Routing.dropSocket(writer);
     }
 
     @Override

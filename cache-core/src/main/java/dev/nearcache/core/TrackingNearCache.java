@@ -318,7 +318,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             }
         } catch (RuntimeException e) {
             if (e instanceof RedisCommandTimeoutException) {
-                routing.writeTimedOut(); // rule 9
+                routing.writeTimedOut(key); // rule 9
             }
             throw unavailable("write", e);
         } finally {
@@ -335,7 +335,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             routing.writer().del(key);
         } catch (RuntimeException e) {
             if (e instanceof RedisCommandTimeoutException) {
-                routing.writeTimedOut(); // rule 9
+                routing.writeTimedOut(key); // rule 9
             }
             throw unavailable("delete", e);
         } finally {
@@ -370,7 +370,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             }
         } catch (RuntimeException e) {
             if (e instanceof RedisCommandTimeoutException) {
-                routing.writeTimedOut(); // rule 9
+                routing.writeTimedOut(null); // rule 9: a SCAN over every master
             }
             throw unavailable("delete of the keys matching " + pattern, e);
         }

@@ -2,7 +2,9 @@ package dev.nearcache.core;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nearcache.testkit.ClusterNode;
@@ -499,6 +501,44 @@ class ClusterNearCacheIT {
             await("invalidation from the new master").atMost(Duration.ofSeconds(2))
                     .until(() -> "changed".equals(cache.get(key)));
         }
+    }
+
+    @Test
+    void aWriteThatTimesOutReplacesTheWriteConnectionToItsMaster() {
+        RedisCluster cluster = redis.cluster();
+        ClusterNode master = cluster.masters().get(0);
+        RedisServer server = cluster.servers().stream().filter(s -> s.port() == master.port()).findFirst()
+                .orElseThrow();
+        String key = keysOn(master, "writer:", 1).get(0);
+        try (NearCache<String, String> cache = cache(cluster).commandTimeout(Duration.ofMillis(300)).build()) {
+            cache.set(key, "v1");
+            java.util.Set<Long> before = writerIds(server);
+            assertFalse(before.isEmpty(), "a write connection to " + master.port());
+            server.command(Duration.ofSeconds(2), "CLIENT", "PAUSE", "1500", "WRITE"); // a master that stops answering
+            assertThrows(NearCacheException.class, () -> cache.set(key, "v2"));
+            // rule 9: the connection is presumed broken and replaced, not reused once the master answers again
+            await("the timed-out write connection replaced").atMost(Duration.ofSeconds(10)).until(() -> {
+                java.util.Set<Long> now = writerIds(server);
+                return java.util.Collections.disjoint(now, before);
+            });
+            await("writes work again").atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+                cache.set(key, "v3");
+                assertEquals("v3", other.sync().get(key));
+            });
+        } finally {
+            server.command(Duration.ofSeconds(2), "CLIENT", "UNPAUSE");
+        }
+    }
+
+    /** The ids of the cache's write connections ({@code nearcache-writer}) on {@code server}. */
+    static java.util.Set<Long> writerIds(RedisServer server) {
+        String list = (String) server.command(Duration.ofSeconds(2), "CLIENT", "LIST");
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        list.lines().filter(l -> l.contains(" name=nearcache-writer ")).forEach(l -> {
+            String id = l.substring(l.indexOf("id=") + 3, l.indexOf(' ', l.indexOf("id=")));
+            ids.add(Long.parseLong(id));
+        });
+        return ids;
     }
 
     /**
