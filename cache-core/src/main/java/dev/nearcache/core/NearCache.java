@@ -55,7 +55,11 @@ public interface NearCache<K, V> extends AutoCloseable {
      */
     V get(K key);
 
-    /** Like {@link #get(Object)} without blocking; a hit completes at once. */
+    /**
+     * Like {@link #get(Object)} without blocking; a hit completes at once. It fails as {@code get} throws: with the
+     * same exception ({@link NearCacheException} when Redis could not answer, {@link IllegalStateException} when the
+     * cache is closed), handed to callbacks as is, never wrapped in a {@code CompletionException}.
+     */
     CompletableFuture<V> getAsync(K key);
 
     /**

@@ -164,19 +164,31 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             return CompletableFuture.completedFuture((V) local);
         }
         requireRoundTrip(key);
-        return routing.load(key).handle((value, failure) -> {
-            if (failure != null) {
-                RuntimeException e = unavailable("read", failure);
-                if (e instanceof NearCacheException n) {
-                    return staleOrThrow(idOf(key), n);
+        // completed by hand, not by handle(): a dependent stage would wrap the failure in a CompletionException, so
+        // callbacks would see another exception than get() throws (and a message prefixed with the wrapper's name)
+        CompletableFuture<V> result = new CompletableFuture<>();
+        routing.load(key).whenComplete((value, failure) -> {
+            try {
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    RuntimeException e = unavailable("read", cause);
+                    if (!(e instanceof NearCacheException n)) {
+                        result.completeExceptionally(e); // closed
+                        return;
+                    }
+                    result.complete(staleOrThrow(idOf(key), n));
+                    return;
                 }
-                throw e;
+                if (staleIfError) {
+                    store.answered(idOf(key));
+                }
+                result.complete(value);
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
             }
-            if (staleIfError) {
-                store.answered(idOf(key));
-            }
-            return value;
         });
+        return result;
     }
 
     @Override

@@ -377,6 +377,28 @@ class NearCacheIT {
     }
 
     @Test
+    void getAsyncFailsWithTheExceptionGetThrowsNeverAWrapper() throws Exception {
+        try (FaultProxy proxy = FaultProxy.to(redis.server());
+             NearCache<String, String> cache = NearCache.builder().redisUri(proxy.uri()).build()) {
+            proxy.refuseCommands(command -> command.get(0).equalsIgnoreCase("MGET"), "ERR refused by the test");
+            NearCacheException thrown = assertThrows(NearCacheException.class, () -> cache.get("a"));
+            java.util.concurrent.CompletableFuture<Throwable> seen = new java.util.concurrent.CompletableFuture<>();
+            cache.getAsync("b").whenComplete((value, failure) -> seen.complete(failure));
+            Throwable failure = seen.get(10, TimeUnit.SECONDS);
+            assertEquals(NearCacheException.class, failure.getClass(), "callbacks see what get throws: " + failure);
+            assertEquals(thrown.getMessage(), failure.getMessage());
+            assertFalse(failure.getMessage().contains("CompletionException"), failure.getMessage());
+            proxy.acceptAllCommands();
+            cache.close();
+            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> cache.get("c"));
+            Throwable afterClose = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> cache.getAsync("c").get(10, TimeUnit.SECONDS)).getCause();
+            assertEquals(IllegalStateException.class, afterClose.getClass());
+            assertEquals(closed.getMessage(), afterClose.getMessage());
+        }
+    }
+
+    @Test
     void anUnreachableServerFailsTheBuildNamingTheEndpoint() {
         int port;
         try (FaultProxy proxy = FaultProxy.to(redis.server())) {
