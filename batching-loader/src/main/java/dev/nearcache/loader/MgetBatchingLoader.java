@@ -793,16 +793,24 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             ttls = null;
             log.debug("MGET of {} keys on {} failed: {}", mget.keys.size(), batch.lane.connection, failure.toString());
         }
+        List<Mget> retries = failure != null && mget.keys.size() > 1 && belongsToOneKey(failure)
+                ? retryAlone(batch, mget) : null;
         if (observer != null) {
             Throwable observed = failure != null ? failure : mget.untracked;
             try {
-                observer.onReply(mget.context, mget.keys, observed == null ? values : null,
-                        observed == null ? ttls : null, observed);
+                if (retries != null) {
+                    observer.onRetry(mget.context, mget.keys, failure);
+                } else {
+                    observer.onReply(mget.context, mget.keys, observed == null ? values : null,
+                            observed == null ? ttls : null, observed);
+                }
             } catch (RuntimeException e) {
                 log.warn("batch observer failed on a reply; the callers still get their values", e);
             }
         }
-        if (failure != null && mget.keys.size() > 1 && belongsToOneKey(failure) && retryAlone(batch, mget)) {
+        if (retries != null) {
+            log.debug("an MGET of {} keys failed for a reason of one key; reading them one by one", mget.keys.size());
+            write(batch.lane.connection, retries);
             return; // the callers hear from the retries
         }
         lock.lock();
@@ -837,10 +845,10 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     }
 
     /**
-     * Sends each key of a failed MGET again as an MGET of its own, on the same connection, as part of the same batch
-     * (the connection stays busy until they are answered). Returns false if the loader is closed.
+     * Makes each key of a failed MGET an MGET of its own, to be written on the same connection as part of the same
+     * batch (the connection stays busy until they are answered). Returns them, or null if the loader is closed.
      */
-    private boolean retryAlone(Batch batch, Mget failed) {
+    private List<Mget> retryAlone(Batch batch, Mget failed) {
         List<Mget> singles = new ArrayList<>(failed.items.size());
         for (Pending<K, V> item : failed.items) {
             singles.add(new Mget(batch, List.of(item), failed.cachingYes));
@@ -848,16 +856,14 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         lock.lock();
         try {
             if (closed) {
-                return false;
+                return null;
             }
             batch.unanswered += singles.size() - 1; // the failed MGET is answered by its singles
             batch.mgets.addAll(singles);
         } finally {
             lock.unlock();
         }
-        log.debug("an MGET of {} keys failed for a reason of one key; reading them one by one", failed.keys.size());
-        write(batch.lane.connection, singles);
-        return true;
+        return singles;
     }
 
     /**

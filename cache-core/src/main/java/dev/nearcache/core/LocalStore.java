@@ -230,6 +230,20 @@ final class LocalStore<K, V> {
     }
 
     /**
+     * A batch failed for a reason of one key and its keys are read again one by one: it was sent (a batch), but its
+     * keys have not failed; release their tokens, as a failure would, without counting them as failed loads.
+     */
+    void onRetry(Sent sent, List<K> keys) {
+        if (sent == null) {
+            return;
+        }
+        batches.increment();
+        for (int i = 0; i < keys.size(); i++) {
+            guard.release(sent.ticket, i, idOf(keys.get(i)));
+        }
+    }
+
+    /**
      * Rule 8: bounded by the server's TTL. Redis invalidates an expiring key only when it deletes it, which may be
      * long after its TTL ran out; so an entry expires when the key's {@code PTTL}, read right behind the value,
      * has passed since the batch was sent (before Redis read it: never later than Redis's own expiry). Returns

@@ -380,6 +380,11 @@ final class NodeShard<K, V> implements AutoCloseable {
         public void onReply(LocalStore.Sent context, List<K> keys, List<V> values, long[] ttls, Throwable failure) {
             store.onReply(context, keys, values, ttls, failure);
         }
+
+        @Override
+        public void onRetry(LocalStore.Sent context, List<K> keys, Throwable failure) {
+            store.onRetry(context, keys);
+        }
     }
 
     // ---- connection events (rules 3 and 4) --------------------------------------------------------------------

@@ -96,6 +96,24 @@ class HostileInputIT {
     }
 
     @Test
+    void aForbiddenKeyInABatchCountsOneFailedLoadNotTheWholeBatch() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            other.sync().set("app:" + i, "v" + i);
+            keys.add("app:" + i);
+        }
+        keys.add("secret:1");
+        try (NearCache<String, String> cache = NearCache.builder().redisUri(appUri()).connections(1).build()) {
+            assertThrows(NearCacheException.class, () -> cache.getAll(keys));
+            NearCacheStats stats = cache.stats();
+            assertEquals(1, stats.loadFailures(), "only the forbidden key failed: " + stats);
+            assertEquals(20, stats.loads(), "the allowed keys were read alone: " + stats);
+            assertEquals(1 + keys.size(), stats.batches(), "the batch of 21 and each key again: " + stats);
+            assertEquals("v3", cache.get("app:3"));
+        }
+    }
+
+    @Test
     void aKeyOfAnotherTypeIsNeverCachedAsAbsentNorOverwrittenByReadThrough() {
         other.sync().hset("app:hash", "field", "value");
         try (NearCache<String, String> cache = builder().build()) {

@@ -41,4 +41,19 @@ public interface BatchObserver<K, V, C> {
      * @param failure why the batch failed, or null
      */
     void onReply(C context, List<K> keys, List<V> values, long[] ttls, Throwable failure);
+
+    /**
+     * Called instead of {@link #onReply} when the batch failed for a reason that may belong to one of its keys alone
+     * (a key outside the user's ACL patterns, a value the codec cannot decode): each key is read again in a batch of
+     * its own, each seen by {@link #beforeSend} and {@link #onReply} like any other, and the callers hear from those.
+     * So this batch's keys did not fail yet: release what {@code beforeSend} took for them, but do not count them as
+     * failed. The default calls {@code onReply} with the failure.
+     *
+     * @param context the value {@link #beforeSend} returned
+     * @param keys    the batch's keys, as passed to {@code beforeSend}
+     * @param failure why the batch failed
+     */
+    default void onRetry(C context, List<K> keys, Throwable failure) {
+        onReply(context, keys, null, null, failure);
+    }
 }
