@@ -297,7 +297,7 @@ public final class BatchingLoaderBuilder<K, V> {
         if (redisUri == null) {
             throw new IllegalStateException("redisUri must be set before build()");
         }
-        return new MgetBatchingLoader<>(this);
+        return new MgetBatchingLoader<>(this).connect();
     }
 
     private static Duration checkRange(String name, Duration value, Duration min, Duration max) {

@@ -66,6 +66,9 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final RedisCodec<K, V> codec;
     private final HookedRedisClient client;
     private final String endpoint;
+    /** The server, its handshake bounded by the connect timeout; and the prefix of the connections' names. */
+    private final RedisURI uri;
+    private final String clientName;
     private final int maxBatchSize;
     private final int maxPendingKeys;
     private final long commandTimeoutNanos;
@@ -397,7 +400,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     /** A data connection and its batches in flight. */
     private final class Lane {
         final int index;
-        HookedConnection<K, V> connection;
+        volatile HookedConnection<K, V> connection; // set once by connect(); read by every thread
         final ArrayDeque<Batch> inFlight = new ArrayDeque<>(); // guarded by lock
         int inFlightKeys; // guarded by lock
         /**
@@ -411,8 +414,10 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             this.index = index;
         }
 
+        /** Whether it has a connection (all have, once {@link #connect()} returned) and that is open. */
         boolean isOpen() {
-            return connection == null || connection.isOpen();
+            HookedConnection<K, V> current = connection;
+            return current != null && current.isOpen();
         }
     }
 
@@ -449,9 +454,18 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                         ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
                         : ClientOptions.DisconnectedBehavior.DEFAULT)
                 .build());
+        this.uri = uri;
+        this.clientName = builder.clientName();
+    }
+
+    /**
+     * Connects every lane; called by the builder once the constructor has returned, so that Lettuce's threads, which
+     * get {@code this} here, never see a loader whose final fields are not yet set.
+     */
+    MgetBatchingLoader<K, V> connect() {
         try {
             for (Lane lane : lanes) {
-                RedisURI named = copyOf(uri).withClientName(builder.clientName() + "-" + lane.index).build();
+                RedisURI named = copyOf(uri).withClientName(clientName + "-" + lane.index).build();
                 lane.connection = client.connectData(lane.index, codec, this, named);
             }
         } catch (RuntimeException e) {
@@ -460,6 +474,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
                     + ": " + e.getMessage(), e);
         }
         log.debug("batching loader connected {} data connections to {}", lanes.size(), endpoint);
+        return this;
     }
 
     @Override
