@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #delay(Duration)}: forward every chunk that long after it arrived, on open and new links.</li>
  *   <li>{@link #disconnect()}: cut every link and reset new connections at once, until {@link #restore()}: the
  *       server is unreachable. {@link #refuseNewConnections()} resets only new connections.</li>
- *   <li>{@link #restore()}: undo stall, delay and disconnect on the proxy and on every link.</li>
+ *   <li>{@link #holdWhileServerDown()}: while the server refuses connections, accept the client's and never answer
+ *       on it, as some TCP proxies and load balancers do while the server behind them is down.</li>
+ *   <li>{@link #restore()}: undo stall, delay, disconnect and hold on the proxy and on every link.</li>
  * </ul>
  * And to emulate a server that lacks a command or an option: {@link #refuseCommands(Predicate, String)} (such as
  * {@link #refuseTrackingRedirect()}), kept until {@link #acceptAllCommands()}.
@@ -65,6 +67,9 @@ public final class FaultProxy implements AutoCloseable {
     private volatile RespCommandFilter.Refusal refusal;
     private volatile long delayNanos;
     private volatile boolean disconnected;
+    private volatile boolean holdWhileDown;
+    /** Client connections accepted and left unanswered while the server was down (see holdWhileServerDown). */
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     private FaultProxy(String targetHost, int targetPort) {
@@ -231,10 +236,27 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
+     * From now on, until {@link #restore()}: a connection accepted while the server refuses connections is kept open
+     * and never answered (nor closed), instead of being reset; it stays so after the server is back. A client sees
+     * its connect succeed and its handshake hang.
+     */
+    public void holdWhileServerDown() {
+        holdWhileDown = true;
+    }
+
+    /** How many connections {@link #holdWhileServerDown()} has held so far. */
+    public int heldConnections() {
+        return held.size();
+    }
+
+    /**
      * Undoes {@link #stall()}, {@link #stallNewConnections()}, {@link #delay(Duration)}, {@link #disconnect()},
-     * {@link #refuseNewConnections()} and {@link #dropPushes()} on the proxy and every link.
+     * {@link #refuseNewConnections()}, {@link #holdWhileServerDown()} and {@link #dropPushes()} on the proxy and every
+     * link; connections held are closed.
      */
     public void restore() {
+        holdWhileDown = false;
+        held.forEach(FaultProxy::closeQuietly);
         dropPushes = false;
         stalled = false;
         stallNew = false;
@@ -253,6 +275,7 @@ public final class FaultProxy implements AutoCloseable {
             log.debug("closing the fault proxy listener failed", e);
         }
         links.forEach(Link::reset);
+        held.forEach(FaultProxy::closeQuietly);
         Reaper.forget(this);
     }
 
@@ -292,8 +315,12 @@ public final class FaultProxy implements AutoCloseable {
                 upstream.connect(new InetSocketAddress(targetHost, targetPort), CONNECT_TIMEOUT_MS);
             } catch (IOException e) {
                 log.debug("fault proxy could not reach {}:{}: {}", targetHost, targetPort, e.toString());
-                abort(client);
                 abort(upstream);
+                if (holdWhileDown) {
+                    held.add(client); // accepted, and never a byte in answer
+                } else {
+                    abort(client);
+                }
                 continue;
             }
             Link link = new Link(accepted.get(), client, upstream);
