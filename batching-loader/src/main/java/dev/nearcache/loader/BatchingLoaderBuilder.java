@@ -347,6 +347,16 @@ public final class BatchingLoaderBuilder<K, V> {
     }
 
     /**
+     * How long a connection's handshake (HELLO, AUTH, CLIENT SETNAME, on every connect and reconnect) may take: one
+     * command timeout, at least 1 s, at most the connect timeout. It is a round of commands like any other (rule 9):
+     * a server, or a proxy in front of one, that accepts a connection and never answers holds a reconnect no longer.
+     */
+    public static Duration handshakeTimeout(Duration commandTimeout, Duration connectTimeout) {
+        Duration atLeast = commandTimeout.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : commandTimeout;
+        return atLeast.compareTo(connectTimeout) > 0 ? connectTimeout : atLeast;
+    }
+
+    /**
      * Five command timeouts, kept between 1 s and 10 s: a connect is a TCP and often a TLS handshake plus HELLO,
      * which a loaded machine does not finish in a few milliseconds however short the command timeout is.
      */

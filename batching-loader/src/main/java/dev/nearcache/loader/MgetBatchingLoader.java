@@ -432,7 +432,8 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         this.readTtls = builder.readTtls();
         this.listeners = List.copyOf(builder.listeners());
         // the URI's timeout bounds the handshake; commands have their own (TimeoutOptions)
-        RedisURI uri = copyOf(builder.redisUri()).withTimeout(builder.connectTimeout()).build();
+        RedisURI uri = copyOf(builder.redisUri()).withTimeout(BatchingLoaderBuilder.handshakeTimeout(
+                builder.commandTimeout(), builder.connectTimeout())).build();
         this.endpoint = uri.getSentinels().isEmpty() ? uri.getHost() + ":" + uri.getPort()
                 : "master " + uri.getSentinelMasterId() + " (through Sentinel)";
         List<Lane> laneList = new ArrayList<>();

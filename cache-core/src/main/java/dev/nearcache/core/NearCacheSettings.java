@@ -65,6 +65,11 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
         return BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout);
     }
 
+    /** How long a connection's handshake may take: a command timeout, at least 1 s (rule 9). */
+    Duration handshakeTimeout() {
+        return BatchingLoaderBuilder.handshakeTimeout(commandTimeout, connectTimeout());
+    }
+
     /** How long one look at a cluster node's topology may take. */
     Duration topologyCheckTimeout() {
         return commandTimeout.multipliedBy(2);

@@ -164,8 +164,8 @@ final class NodeShard<K, V> implements AutoCloseable {
                 builtListener = InvalidationListener.builder().keyCodec(settings.codec()).redisUri(uri)
                         .clientResources(resources).heartbeatInterval(settings.heartbeatInterval())
                         .heartbeatTimeout(settings.heartbeatTimeout()).reconnectDebounce(settings.reconnectDebounce())
-                        .connectTimeout(settings.connectTimeout()).socketOptions(sockets)
-                        .sslOptions(settings.sslOptions()).readServerRunId(sentinel)
+                        .connectTimeout(settings.connectTimeout()).handshakeTimeout(settings.handshakeTimeout())
+                        .socketOptions(sockets).sslOptions(settings.sslOptions()).readServerRunId(sentinel)
                         .invalidationsOnIoThread(true) // evicted where decoded: no hand-off (the staleness window)
                         .handler(new Invalidations()).build();
             } else {

@@ -39,7 +39,7 @@ final class SentinelWatch implements AutoCloseable {
         client.setOptions(settings.clientOptions(ClientOptions.builder()).build());
         for (RedisURI sentinel : uri.getSentinels()) {
             RedisURI node = RedisUris.builder(sentinel).withClientName("nearcache-sentinel-watch")
-                    .withTimeout(settings.connectTimeout()).build();
+                    .withTimeout(settings.handshakeTimeout()).build();
             try {
                 StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub(StringCodec.UTF8,
                         node);

@@ -46,7 +46,7 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
                 }
             });
             builtClient = RedisClient.create(resources, RedisUris.builder(uri).withClientName("nearcache-writer")
-                    .withTimeout(settings.connectTimeout()).build());
+                    .withTimeout(settings.handshakeTimeout()).build());
             builtClient.setOptions(settings.clientOptions(ClientOptions.builder())
                     .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout())).build());
             this.writer = builtClient.connect(settings.codec());

@@ -47,6 +47,7 @@ public final class InvalidationListenerBuilder<K> {
     private Duration reconnectDebounce = DEFAULT_RECONNECT_DEBOUNCE;
     private Duration maxReconnectBackoff = DEFAULT_MAX_RECONNECT_BACKOFF;
     private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration handshakeTimeout;
     private SocketOptions socketOptions = SocketOptions.builder().keepAlive(true).build();
     private SslOptions sslOptions;
     private String clientName = DEFAULT_CLIENT_NAME;
@@ -68,6 +69,7 @@ public final class InvalidationListenerBuilder<K> {
         this.reconnectDebounce = from.reconnectDebounce;
         this.maxReconnectBackoff = from.maxReconnectBackoff;
         this.connectTimeout = from.connectTimeout;
+        this.handshakeTimeout = from.handshakeTimeout;
         this.socketOptions = from.socketOptions;
         this.sslOptions = from.sslOptions;
         this.clientName = from.clientName;
@@ -144,6 +146,16 @@ public final class InvalidationListenerBuilder<K> {
     /** How long {@link #build()} and each connect attempt may take (100 ms to 5 minutes; default 10 s). */
     public InvalidationListenerBuilder<K> connectTimeout(Duration timeout) {
         this.connectTimeout = checkRange("connectTimeout", timeout, MIN_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT);
+        return this;
+    }
+
+    /**
+     * How long the handshake of each connect attempt (HELLO, AUTH, CLIENT SETNAME) may take once the socket is
+     * connected (100 ms to 5 minutes; default: the connect timeout). Shorter than the connect timeout, a server or
+     * proxy that accepts the connection and never answers holds an attempt no longer than this.
+     */
+    public InvalidationListenerBuilder<K> handshakeTimeout(Duration timeout) {
+        this.handshakeTimeout = checkRange("handshakeTimeout", timeout, MIN_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT);
         return this;
     }
 
@@ -266,6 +278,11 @@ public final class InvalidationListenerBuilder<K> {
 
     Duration connectTimeout() {
         return connectTimeout;
+    }
+
+    Duration handshakeTimeout() {
+        return handshakeTimeout != null && handshakeTimeout.compareTo(connectTimeout) < 0 ? handshakeTimeout
+                : connectTimeout;
     }
 
     SslOptions sslOptions() {

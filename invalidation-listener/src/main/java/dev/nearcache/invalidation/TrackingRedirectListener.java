@@ -105,7 +105,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     private TrackingRedirectListener(InvalidationListenerBuilder<K> builder) {
         this.keyCodec = builder.keyCodec();
         this.uri = copyOf(builder.redisUri()).withClientName(builder.clientName())
-                .withTimeout(builder.connectTimeout()).build();
+                .withTimeout(builder.handshakeTimeout()).build(); // bounds the handshake of each attempt
         this.endpoint = uri.getSentinels().isEmpty() ? uri.getHost() + ":" + uri.getPort()
                 : "master " + uri.getSentinelMasterId() + " (through Sentinel)";
         this.protocol = builder.protocol();
