@@ -114,7 +114,8 @@ final class NearCacheFactory {
             for (String node : sentinels) {
                 String[] hostPort = node.trim().split(":(?=[0-9]+$)");
                 String host = hostPort[0];
-                int port = hostPort.length == 2 ? Integer.parseInt(hostPort[1]) : RedisURI.DEFAULT_SENTINEL_PORT;
+                int port = hostPort.length == 2 ? port(REDIS + "sentinel.nodes", node, hostPort[1])
+                        : RedisURI.DEFAULT_SENTINEL_PORT;
                 if (host.isEmpty()) {
                     throw new NearCacheConfigurationException(REDIS + "sentinel.nodes must be host:port entries,"
                             + " got '" + node + "'");
@@ -138,7 +139,7 @@ final class NearCacheFactory {
                             + node + "'");
                 }
                 RedisURI.Builder uri = RedisURI.builder().withHost(hostPort[0])
-                        .withPort(Integer.parseInt(hostPort[1])).withSsl(ssl);
+                        .withPort(port(REDIS + "cluster.nodes", node, hostPort[1])).withSsl(ssl);
                 credentials(uri, username, password);
                 uris.add(uri.build());
             }
@@ -151,13 +152,29 @@ final class NearCacheFactory {
             }
         } else {
             String host = env.getProperty(REDIS + "host", "localhost");
-            int port = binder.bind(REDIS + "port", Integer.class).orElse(RedisURI.DEFAULT_REDIS_PORT);
+            String portText = env.getProperty(REDIS + "port");
+            int port = portText == null ? RedisURI.DEFAULT_REDIS_PORT : port(REDIS + "port", portText, portText);
             int database = binder.bind(REDIS + "database", Integer.class).orElse(0);
             RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort(port).withDatabase(database)
                     .withSsl(ssl);
             credentials(uri, username, password);
             b.redisUri(uri.build());
         }
+    }
+
+    /** A port number from {@code text}, part of {@code value} of {@code property}, or an error naming them. */
+    private static int port(String property, String value, String text) {
+        long port;
+        try {
+            port = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new NearCacheConfigurationException(property + " must name a port between 1 and 65535, got '"
+                    + value.trim() + "'");
+        }
+        return (int) port;
     }
 
     private static void credentials(RedisURI.Builder uri, String username, String password) {

@@ -397,8 +397,12 @@ class NearCacheAutoConfigurationIT {
                 {"nearcache.connections=0", "nearcache.connections"},
                 {"nearcache.cache.products.ttl=0s", "nearcache.cache.products.ttl"},
                 {"nearcache.tracking-mode=bcast", "nearcache.tracking-mode"},
-                {"nearcache.broadcast=true", "nearcache.broadcast"}}) {
-            runner(redis.server().uri()).withPropertyValues(bad[0]).run(context -> {
+                {"nearcache.broadcast=true", "nearcache.broadcast"},
+                {"spring.data.redis.cluster.nodes=h:99999999999", "spring.data.redis.cluster.nodes must name a port"},
+                {"spring.data.redis.sentinel.master=m|spring.data.redis.sentinel.nodes=s:70000",
+                        "spring.data.redis.sentinel.nodes must name a port"},
+                {"spring.data.redis.url=|spring.data.redis.port=99999", "spring.data.redis.port must name a port"}}) {
+            runner(redis.server().uri()).withPropertyValues(bad[0].split("\\|")).run(context -> {
                 assertThat(context).hasFailed();
                 StringBuilder messages = new StringBuilder();
                 for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
