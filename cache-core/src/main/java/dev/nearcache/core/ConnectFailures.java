@@ -1,10 +1,21 @@
 package dev.nearcache.core;
 
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.RedisCommandTimeoutException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLException;
@@ -61,6 +72,57 @@ final class ConnectFailures {
             }
         }
         return String.valueOf(innermost.getMessage());
+    }
+
+    /** What {@link #describe} says when Lettuce closed the channel before it reported the server's reply. */
+    static boolean closedDuringHandshake(String description) {
+        return description.startsWith("the connection closed during the handshake");
+    }
+
+    /**
+     * Asks the server directly what it says to {@code uri}'s credentials ({@code AUTH}, or {@code PING} without
+     * any): over a plain socket, one request, one line of reply, within {@code timeout}. For when Lettuce closed the
+     * channel before it reported the reply. Returns the server's error line (WRONGPASS, NOAUTH, max clients,
+     * protected mode...), or null if it accepted, did not answer, or the connection uses TLS or Sentinel. Redis's
+     * replies never hold the password.
+     */
+    static String askServer(RedisURI uri, Duration timeout) {
+        if (uri.isSsl() || !uri.getSentinels().isEmpty() || uri.getHost() == null) {
+            return null;
+        }
+        List<String> words = new ArrayList<>();
+        RedisCredentials credentials = uri.getCredentialsProvider() == null ? null
+                : uri.getCredentialsProvider().resolveCredentials().block(timeout);
+        if (credentials != null && credentials.hasPassword()) {
+            words.add("AUTH");
+            if (credentials.hasUsername()) {
+                words.add(credentials.getUsername());
+            }
+            words.add(new String(credentials.getPassword()));
+        } else {
+            words.add("PING");
+        }
+        int millis = (int) Math.max(1, timeout.toMillis());
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), millis);
+            socket.setSoTimeout(millis);
+            StringBuilder request = new StringBuilder("*").append(words.size()).append("\r\n");
+            for (String word : words) {
+                byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
+                request.append('$').append(bytes.length).append("\r\n").append(word).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c >= 0 && c != '\r' && line.length() < 512; c = in.read()) {
+                line.append((char) c);
+            }
+            return line.length() > 1 && line.charAt(0) == '-' ? line.substring(1) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static String tlsReason(Throwable tls) {

@@ -72,9 +72,16 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             throw e; // a missing permission: said as it is
         } catch (RuntimeException e) {
             shutdownResources();
-            throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": "
-                    + ConnectFailures.describe(e, endpoint,
-                    settings.redisUris().stream().anyMatch(RedisURI::isSsl)), e);
+            String why = ConnectFailures.describe(e, endpoint, settings.redisUris().stream().anyMatch(RedisURI::isSsl));
+            if (ConnectFailures.closedDuringHandshake(why)) {
+                // Lettuce closed the channel before it reported the server's reply: ask the server what it said
+                String said = ConnectFailures.askServer(settings.redisUris().get(0), settings.commandTimeout());
+                if (said != null) {
+                    why = (said.startsWith("WRONGPASS") || said.startsWith("NOAUTH") ? "authentication failed: "
+                            : "Redis refused the connection: ") + said;
+                }
+            }
+            throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": " + why, e);
         }
         this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nearcache-background");
