@@ -50,8 +50,9 @@ class ClusterCoherenceTortureIT {
         long seconds = Long.getLong("nearcache.torture.seconds", 30);
         RedisClusterClient otherClient = ClusterNearCacheIT.anotherClient(cluster);
         try (StatefulRedisClusterConnection<String, String> other = otherClient.connect();
-             NearCache<String, String> cache = ClusterNearCacheIT.clusterCache(cluster).maximumSize(1000)
-                     .verifyRate(500).trackingMode(mode).build();
+             // SAME_CONNECTION with stale-if-error on: what a fault has it serve must not outlive the fault
+             NearCache<String, String> cache = staleIfError(mode, ClusterNearCacheIT.clusterCache(cluster)
+                     .maximumSize(1000).verifyRate(500).trackingMode(mode)).build();
              TortureLoad load = new TortureLoad(cache, other.sync())) {
             assertEquals(mode, cache.stats().trackingMode());
             String invalidations = mode == TrackingMode.SAME_CONNECTION ? Harness.data(1) : Harness.LISTENER;
@@ -156,5 +157,10 @@ class ClusterCoherenceTortureIT {
         server.start();
         cluster.awaitHealthy(Duration.ofSeconds(60));
         return "kill master (failover)";
+    }
+
+    private static NearCacheBuilder<String, String> staleIfError(TrackingMode mode,
+                                                                 NearCacheBuilder<String, String> builder) {
+        return mode == TrackingMode.SAME_CONNECTION ? builder.staleIfError(Duration.ofSeconds(2)) : builder;
     }
 }

@@ -45,24 +45,30 @@ class CoherenceTortureIT {
 
     /** The tracking modes the torture runs in. */
     enum Tracking {
-        REDIRECT(TrackingMode.REDIRECT, false, false),
-        SAME_CONNECTION(TrackingMode.SAME_CONNECTION, false, false),
+        /** With stale-if-error on (2 s): what a fault makes it serve as last known must not outlive the fault. */
+        REDIRECT(TrackingMode.REDIRECT, false, false, true),
+        SAME_CONNECTION(TrackingMode.SAME_CONNECTION, false, false, false),
         /** OPTIN: keys t:1*, t:3*, t:5*, t:7*, t:9* (about half of them, and of the hot ones) tracked and kept. */
-        OPTIN(TrackingMode.REDIRECT, true, false),
-        /** BCAST of the same prefixes, on the same connection. */
-        BCAST(TrackingMode.SAME_CONNECTION, true, true);
+        OPTIN(TrackingMode.REDIRECT, true, false, false),
+        /** BCAST of the same prefixes, on the same connection, with stale-if-error on. */
+        BCAST(TrackingMode.SAME_CONNECTION, true, true, true);
 
         final TrackingMode mode;
         final boolean prefixes;
         final boolean broadcast;
+        final boolean staleIfError;
 
-        Tracking(TrackingMode mode, boolean prefixes, boolean broadcast) {
+        Tracking(TrackingMode mode, boolean prefixes, boolean broadcast, boolean staleIfError) {
             this.mode = mode;
             this.prefixes = prefixes;
             this.broadcast = broadcast;
+            this.staleIfError = staleIfError;
         }
 
         NearCacheBuilder<String, String> apply(NearCacheBuilder<String, String> builder) {
+            if (staleIfError) {
+                builder.staleIfError(Duration.ofSeconds(2));
+            }
             if (prefixes) {
                 builder.cachedPrefixes("t:1", "t:3", "t:5", "t:7", "t:9").broadcast(broadcast);
             }
