@@ -20,7 +20,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -413,11 +415,21 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         return store.stats(routing.invalidationsReady(), routing.trackingMode());
     }
 
+    /**
+     * A caller waits no longer than the command timeout (rule 9 as callers see it): a key may first wait for a free
+     * connection and then the command timeout of its batch, up to twice that when Redis stalls behind a flood of
+     * keys. The read itself goes on and is stored if its reply comes (rules 1 and 2 decide).
+     */
     private <T> T await(CompletableFuture<T> future) {
         try {
-            return future.join();
-        } catch (CompletionException e) {
+            return future.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
             throw unavailable("read", e.getCause());
+        } catch (TimeoutException e) {
+            throw unavailable("read", new RedisCommandTimeoutException("no answer within the command timeout"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NearCacheException("interrupted while reading from Redis at " + endpoint, e);
         }
     }
 

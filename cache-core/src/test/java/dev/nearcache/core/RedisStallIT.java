@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.loader.BatchingLoaderBuilder;
 import dev.nearcache.testkit.RedisExtension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A thousand callers through a Redis that stops answering ({@code CLIENT PAUSE ... ALL}: every client's commands
  * wait, the server's own thread is blocked for them): no caller waits longer than the command timeout and a margin
- * for waking a thousand threads on two cores, and once Redis answers again reads succeed within 2 s.
+ * for waking a thousand threads on two cores; reads past the loader's bound of waiting keys are refused at once,
+ * so memory stays bounded; and once Redis answers again reads succeed within 2 s.
  */
 class RedisStallIT {
     private static final int CALLERS = 1_000;
@@ -68,11 +70,28 @@ class RedisStallIT {
             await("the callers read").atMost(Duration.ofSeconds(30)).until(() -> reads.get() > 20_000);
             redis.server().command(Duration.ofSeconds(2), "CLIENT", "PAUSE", Long.toString(STALL.toMillis()), "ALL");
             long stallEnds = System.nanoTime() + STALL.toNanos();
+            // memory stays bounded: keys past the loader's bound of waiting keys are refused at once, not queued
+            int flood = 2 * BatchingLoaderBuilder.DEFAULT_MAX_PENDING_KEYS;
+            AtomicLong refusedAtOnce = new AtomicLong();
+            List<java.util.concurrent.CompletableFuture<String>> flooded = new ArrayList<>(flood);
+            for (int i = 0; i < flood; i++) {
+                java.util.concurrent.CompletableFuture<String> f = cache.getAsync("flood:" + i);
+                if (f.isCompletedExceptionally()) {
+                    refusedAtOnce.incrementAndGet();
+                }
+                flooded.add(f);
+            }
+            long waiting = flooded.stream().filter(f -> !f.isDone()).count();
+            assertTrue(waiting <= BatchingLoaderBuilder.DEFAULT_MAX_PENDING_KEYS, waiting + " of " + flood
+                    + " reads waiting while Redis was stalled (" + refusedAtOnce + " refused at once); the bound is "
+                    + BatchingLoaderBuilder.DEFAULT_MAX_PENDING_KEYS + " waiting keys");
             await("reads fail during the stall").atMost(STALL).until(() -> failures.get() > 0);
             long readsAtEnd = reads.get();
             // once Redis answers again, reads succeed within 2 s and keep succeeding
             await("reads succeed again").atMost(STALL.plusSeconds(2)).until(() -> System.nanoTime() > stallEnds
                     && reads.get() > readsAtEnd + 10_000);
+            await("every flooded read answered").atMost(Duration.ofSeconds(30))
+                    .until(() -> flooded.stream().allMatch(java.util.concurrent.CompletableFuture::isDone));
             running.set(false);
             for (Thread caller : callers) {
                 caller.join(10_000);
@@ -82,8 +101,9 @@ class RedisStallIT {
                     + " ms after Redis answered again");
             long longest = longestWait.get() / 1_000_000;
             org.slf4j.LoggerFactory.getLogger(RedisStallIT.class).info("{} callers through a {} s stall: longest wait"
-                    + " {} ms, {} failed reads, the last ending {} ms after Redis answered again", CALLERS,
-                    STALL.toSeconds(), longest, failures.get(), recoveredAfter);
+                    + " {} ms, {} failed reads, the last ending {} ms after Redis answered again; of {} async reads"
+                    + " {} refused at once", CALLERS, STALL.toSeconds(), longest, failures.get(), recoveredAfter,
+                    flood, refusedAtOnce);
             assertTrue(longest <= TIMEOUT.toMillis() + 500, "a caller waited " + longest + " ms; the command timeout"
                     + " is " + TIMEOUT.toMillis() + " ms");
         }
