@@ -388,14 +388,14 @@ class NearCacheIT {
             assertEquals(NearCacheException.class, failure.getClass(), "callbacks see what get throws: " + failure);
             assertEquals(thrown.getMessage(), failure.getMessage());
             assertFalse(failure.getMessage().contains("CompletionException"), failure.getMessage());
-            proxy.acceptAllCommands();
-            cache.close();
-            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> cache.get("c"));
-            Throwable afterClose = assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> cache.getAsync("c").get(10, TimeUnit.SECONDS)).getCause();
-            assertEquals(IllegalStateException.class, afterClose.getClass());
-            assertEquals(closed.getMessage(), afterClose.getMessage());
         }
+        NearCache<String, String> closedCache = builder().build();
+        closedCache.close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> closedCache.get("c"));
+        Throwable afterClose = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> closedCache.getAsync("c").get(10, TimeUnit.SECONDS)).getCause();
+        assertEquals(IllegalStateException.class, afterClose.getClass());
+        assertEquals(closed.getMessage(), afterClose.getMessage());
     }
 
     @Test
