@@ -66,7 +66,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     private final RedisCodec<K, V> codec;
     private final HookedRedisClient client;
     private final String endpoint;
-    /** The server, its handshake bounded by the connect timeout; and the prefix of the connections' names. */
+    /** The server, its handshake bounded by a command timeout (rule 9); and the prefix of the connections' names. */
     private final RedisURI uri;
     private final String clientName;
     private final int maxBatchSize;
