@@ -260,8 +260,11 @@ class InvalidationListenerIT {
                     .findFirst().orElseThrow();
             assertTrue(line.contains(" name=my-service-invalidations "), line);
             if (!redis.server().version().startsWith("6.")) {
-                String flags = line.replaceAll(".* flags=(\\S*) .*", "$1");
-                assertTrue(flags.contains("e"), "CLIENT NO-EVICT ON where the server has it: " + line);
+                // sent after the connection is ready (CLIENT ID, seen above as its last command): wait for it
+                org.awaitility.Awaitility.await("CLIENT NO-EVICT ON where the server has it")
+                        .atMost(Duration.ofSeconds(5)).until(() -> writer.sync().clientList().lines()
+                                .filter(l -> l.startsWith("id=" + id + " ")).findFirst().orElse("")
+                                .replaceAll(".* flags=(\\S*) .*", "$1").contains("e"));
             }
         }
     }
