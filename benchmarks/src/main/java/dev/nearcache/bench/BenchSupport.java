@@ -116,6 +116,19 @@ final class BenchSupport {
     }
 
     /**
+     * Sleeps through {@code warmup} seconds, then has {@code measuring} true for {@code seconds}: the load drivers'
+     * measured window. Returns its length in nanoseconds.
+     */
+    static long measuredWindow(AtomicBoolean measuring, int warmup, int seconds) throws InterruptedException {
+        Thread.sleep(warmup * 1000L);
+        long start = System.nanoTime();
+        measuring.set(true);
+        Thread.sleep(seconds * 1000L);
+        measuring.set(false);
+        return System.nanoTime() - start;
+    }
+
+    /**
      * Starts the workloads' other client on a daemon thread: {@code write} is called with 1, 2, 3... at
      * {@code perSecond} calls a second until {@code writing} turns false.
      */

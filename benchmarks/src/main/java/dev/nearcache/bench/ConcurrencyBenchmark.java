@@ -359,12 +359,7 @@ public final class ConcurrencyBenchmark {
             }, "bench-async-driver");
             driver.setDaemon(true);
             driver.start();
-            Thread.sleep(warmup * 1000L);
-            long start = System.nanoTime();
-            measuring.set(true);
-            Thread.sleep(seconds * 1000L);
-            measuring.set(false);
-            long elapsed = System.nanoTime() - start;
+            long elapsed = BenchSupport.measuredWindow(measuring, warmup, seconds);
             stop.set(true);
             driver.join();
             outstanding.acquire(OUTSTANDING); // every read answered before the reader closes

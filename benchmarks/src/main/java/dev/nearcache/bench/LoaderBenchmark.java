@@ -198,12 +198,7 @@ public final class LoaderBenchmark {
             threads.add(thread);
         }
         threads.forEach(Thread::start);
-        Thread.sleep(warmup * 1000L);
-        long start = System.nanoTime();
-        measuring.set(true);
-        Thread.sleep(seconds * 1000L);
-        measuring.set(false);
-        long elapsed = System.nanoTime() - start;
+        long elapsed = BenchSupport.measuredWindow(measuring, warmup, seconds);
         stop.set(true);
         done.await();
         Histogram all = new Histogram(60_000_000_000L, 2);

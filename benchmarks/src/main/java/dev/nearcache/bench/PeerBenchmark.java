@@ -366,12 +366,7 @@ public final class PeerBenchmark {
             thread.setDaemon(true);
             thread.start();
         }
-        Thread.sleep(warmup * 1000L);
-        long start = System.nanoTime();
-        measuring.set(true);
-        Thread.sleep(seconds * 1000L);
-        measuring.set(false);
-        long elapsed = System.nanoTime() - start;
+        long elapsed = BenchSupport.measuredWindow(measuring, warmup, seconds);
         stop.set(true);
         done.await();
         double perSecond = Arrays.stream(keys).sum() / (elapsed / 1e9);
