@@ -178,9 +178,12 @@ final class LocalRedisServer implements RedisServer {
             }
             sleepQuietly(20);
         }
-        version = parseInfo((String) command(ADMIN_TIMEOUT, "INFO", "server")).getOrDefault("redis_version", "unknown");
-        log.info("Started Redis {}{} from {} ({}) on {} pid {} in {}", version, sentinel ? " Sentinel" : "", source,
-                binary, endpoint(), started.pid(), directory);
+        Map<String, String> info = parseInfo((String) command(ADMIN_TIMEOUT, "INFO", "server"));
+        version = info.getOrDefault("redis_version", "unknown");
+        // Valkey reports the Redis version it is compatible with as redis_version, and its own beside it
+        String valkey = info.containsKey("valkey_version") ? " (Valkey " + info.get("valkey_version") + ")" : "";
+        log.info("Started Redis {}{}{} from {} ({}) on {} pid {} in {}", version, valkey, sentinel ? " Sentinel" : "",
+                source, binary, endpoint(), started.pid(), directory);
     }
 
     private String configText() {

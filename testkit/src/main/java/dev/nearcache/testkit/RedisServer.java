@@ -25,7 +25,7 @@ public interface RedisServer extends AutoCloseable {
     /** The port clients connect to; the same before and after a restart. */
     int port();
 
-    /** The server's {@code redis_version}, e.g. {@code 7.0.15}. */
+    /** The server's {@code redis_version}, e.g. {@code 7.0.15} (Valkey 8 reports 7.2.4, its own version apart). */
     String version();
 
     /** Where the server comes from. */
