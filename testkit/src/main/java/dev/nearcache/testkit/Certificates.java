@@ -1,4 +1,4 @@
-package dev.nearcache.core;
+package dev.nearcache.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,22 +8,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * Certificates made for a test with openssl, in a directory of the test's: a CA, another CA, a server certificate
  * for localhost and 127.0.0.1 signed by the first, and a client certificate signed by it. EC P-256 keys, PEM, keys
- * unencrypted PKCS#8.
+ * unencrypted PKCS#8. For tests of real TLS; needs {@code openssl} on the PATH.
  */
-final class Certificates {
-    final Path dir;
+public final class Certificates {
+    private final Path dir;
 
     private Certificates(Path dir) {
         this.dir = dir;
     }
 
     /** Whether openssl can be run here. */
-    static boolean opensslAvailable(Path dir) {
+    public static boolean opensslAvailable(Path dir) {
         return run(dir, "openssl", "version");
     }
 
     /** Makes them in {@code dir}; {@code serverNames} is the server certificate's subjectAltName list. */
-    static Certificates make(Path dir, String serverNames) throws IOException {
+    public static Certificates make(Path dir, String serverNames) throws IOException {
         Certificates c = new Certificates(dir);
         c.ca("ca");
         c.ca("other-ca");
@@ -33,27 +33,33 @@ final class Certificates {
         return c;
     }
 
-    Path ca() {
+    /** The file. */
+    public Path ca() {
         return dir.resolve("ca.crt");
     }
 
-    Path otherCa() {
+    /** The file. */
+    public Path otherCa() {
         return dir.resolve("other-ca.crt");
     }
 
-    Path serverCert() {
+    /** The file. */
+    public Path serverCert() {
         return dir.resolve("server.crt");
     }
 
-    Path serverKey() {
+    /** The file. */
+    public Path serverKey() {
         return dir.resolve("server.key");
     }
 
-    Path clientCert() {
+    /** The file. */
+    public Path clientCert() {
         return dir.resolve("client.crt");
     }
 
-    Path clientKey() {
+    /** The file. */
+    public Path clientKey() {
         return dir.resolve("client.key");
     }
 
