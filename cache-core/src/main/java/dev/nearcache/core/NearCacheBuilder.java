@@ -7,6 +7,8 @@ import io.lettuce.core.SslOptions;
 import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
@@ -66,6 +68,8 @@ public final class NearCacheBuilder<K, V> {
     Path tlsCaFile;
     Path tlsCertFile;
     Path tlsKeyFile;
+    TrustManagerFactory tlsTrustManagers;
+    KeyManagerFactory tlsKeyManagers;
     boolean tlsVerifyPeer = true;
     private final List<Map.Entry<MeterRegistry, String>> meterRegistries = new ArrayList<>();
     int batchSize = BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
@@ -102,6 +106,8 @@ public final class NearCacheBuilder<K, V> {
         this.tlsCaFile = from.tlsCaFile;
         this.tlsCertFile = from.tlsCertFile;
         this.tlsKeyFile = from.tlsKeyFile;
+        this.tlsTrustManagers = from.tlsTrustManagers;
+        this.tlsKeyManagers = from.tlsKeyManagers;
         this.tlsVerifyPeer = from.tlsVerifyPeer;
         this.batchSize = from.batchSize;
         this.connections = from.connections;
@@ -309,6 +315,22 @@ public final class NearCacheBuilder<K, V> {
     public NearCacheBuilder<K, V> tlsClientCertificate(Path certificateChainPem, Path privateKeyPem) {
         this.tlsCertFile = readable("tlsClientCertificate certificate", certificateChainPem);
         this.tlsKeyFile = readable("tlsClientCertificate private key", privateKeyPem);
+        return this;
+    }
+
+    /**
+     * TLS: trust and present what these JDK factories hold (e.g. a Spring Boot SSL bundle's managers) instead of the
+     * JVM's trust store; either may be null. Not together with {@link #tlsCaFile} or {@link #tlsClientCertificate}.
+     *
+     * @throws NearCacheConfigurationException if both are null, or TLS files are set too
+     */
+    public NearCacheBuilder<K, V> tlsManagers(TrustManagerFactory trustManagers, KeyManagerFactory keyManagers) {
+        if (trustManagers == null && keyManagers == null) {
+            throw new NearCacheConfigurationException("tlsManagers needs a TrustManagerFactory, a KeyManagerFactory"
+                    + " or both");
+        }
+        this.tlsTrustManagers = trustManagers;
+        this.tlsKeyManagers = keyManagers;
         return this;
     }
 
@@ -587,9 +609,11 @@ public final class NearCacheBuilder<K, V> {
      */
     private List<RedisURI> checkTls() {
         boolean anyTls = redisUris.stream().anyMatch(RedisURI::isSsl);
-        if (!anyTls && (tlsCaFile != null || tlsCertFile != null || !tlsVerifyPeer)) {
+        boolean managers = tlsTrustManagers != null || tlsKeyManagers != null;
+        if (!anyTls && (tlsCaFile != null || tlsCertFile != null || managers || !tlsVerifyPeer)) {
             throw new NearCacheConfigurationException((tlsCaFile != null ? "tlsCaFile" : tlsCertFile != null
-                    ? "tlsClientCertificate" : "tlsVerifyPeer(false)") + " is set, but the connection does not use"
+                    ? "tlsClientCertificate" : managers ? "tlsManagers" : "tlsVerifyPeer(false)")
+                    + " is set, but the connection does not use"
                     + " TLS: use a rediss:// URI (or REDIS_TLS=true)");
         }
         for (RedisURI uri : redisUris) {
@@ -609,6 +633,21 @@ public final class NearCacheBuilder<K, V> {
 
     /** The TLS options from the CA file and client certificate, or null for Lettuce's defaults (the JVM's trust). */
     private SslOptions sslOptions() {
+        boolean managers = tlsTrustManagers != null || tlsKeyManagers != null;
+        if (managers && (tlsCaFile != null || tlsCertFile != null)) {
+            throw new NearCacheConfigurationException("tlsManagers and the TLS files (tlsCaFile,"
+                    + " tlsClientCertificate) both say what to trust and present: set one or the other");
+        }
+        if (managers) {
+            SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+            if (tlsTrustManagers != null) {
+                ssl.trustManager(tlsTrustManagers);
+            }
+            if (tlsKeyManagers != null) {
+                ssl.keyManager(tlsKeyManagers);
+            }
+            return ssl.build();
+        }
         if (tlsCaFile == null && tlsCertFile == null) {
             return null;
         }

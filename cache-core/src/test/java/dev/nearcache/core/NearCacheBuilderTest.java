@@ -2,6 +2,8 @@ package dev.nearcache.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -10,6 +12,8 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +30,8 @@ class NearCacheBuilderTest {
                 .localTtl(Duration.ofMinutes(3)).maxValueBytes(4096).negativeCaching(false).serverTtl(false)
                 .failFastWhenDisconnected(true).tlsCaFile(dir.resolve("ca.pem"))
                 .tlsClientCertificate(dir.resolve("c.pem"), dir.resolve("k.pem")).tlsVerifyPeer(false)
+                .tlsManagers(TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()),
+                        KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm()))
                 .metrics(new SimpleMeterRegistry(), "products").batchSize(77).verifyRate(9)
                 .staleIfError(Duration.ofSeconds(30)).cachedPrefixes("p:").trackingMode(TrackingMode.REDIRECT)
                 .broadcast(true).verifyFlushThreshold(5).connections(3).commandTimeout(Duration.ofSeconds(3))
@@ -45,5 +51,24 @@ class NearCacheBuilderTest {
                         + " is at its default here, so this test would not see it dropped: set it above");
             }
         }
+    }
+
+    /** TLS managers are applied or refused, never ignored (as the TLS files are). */
+    @Test
+    void tlsManagersAreRefusedWithoutTlsOrBesideTheTlsFiles(@TempDir Path dir) throws Exception {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init((java.security.KeyStore) null);
+        NearCacheConfigurationException none = assertThrows(NearCacheConfigurationException.class,
+                () -> NearCache.builder().tlsManagers(null, null));
+        assertTrue(none.getMessage().contains("tlsManagers"), none.getMessage());
+        NearCacheConfigurationException plain = assertThrows(NearCacheConfigurationException.class,
+                () -> NearCache.builder().redisUri("redis://127.0.0.1:1").tlsManagers(trust, null).build());
+        assertTrue(plain.getMessage().startsWith("tlsManagers is set, but the connection does not use TLS"),
+                plain.getMessage());
+        Files.writeString(dir.resolve("ca.pem"), "-");
+        NearCacheConfigurationException both = assertThrows(NearCacheConfigurationException.class,
+                () -> NearCache.builder().redisUri("rediss://127.0.0.1:1").tlsCaFile(dir.resolve("ca.pem"))
+                        .tlsManagers(trust, null).build());
+        assertTrue(both.getMessage().contains("set one or the other"), both.getMessage());
     }
 }
