@@ -1,81 +1,200 @@
 package dev.nearcache.spring;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.cache.support.NullValue;
 import org.springframework.util.ClassUtils;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DefaultTyping;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import tools.jackson.databind.jsontype.PolymorphicTypeValidator;
+import tools.jackson.databind.jsontype.impl.DefaultTypeResolverBuilder;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * JSON through the application's Jackson 3 {@link JsonMapper}: each value is stored as
- * {@code {"@type":"com.example.Product","value":{...}}} so that it reads back as its class, and a cached null as
- * {@code null}. Only classes of trusted packages are created from what Redis holds (the application's own, those
- * given, and {@code java.lang}, {@code java.util}, {@code java.time}, {@code java.math}): whoever can write to Redis
- * cannot make the application instantiate other classes.
+ * JSON that reads back as what was cached: each value is stored as {@code {"@type":"java.util.ArrayList","value":
+ * [...]}}, the value's own class beside it, and inside it every value whose declared type does not say what it is
+ * (a non-final class, an interface, {@code Object}, a record or an enum, in collections, maps, arrays and
+ * {@code Optional} too) carries its class as {@code "@class"}. So {@code List<Product>}, {@code Map<String,
+ * List<Product>>}, records, enums, arrays, {@code Optional} and polymorphic fields read back as themselves.
  *
- * <p>The value's own class is recorded, not its type arguments: a {@code List<Product>} reads back as a list of maps.
- * Cache a record or class that holds the list, or plug in a serializer that records types throughout. Thread-safe.
+ * <p>Only classes of trusted packages are created from what Redis holds (the application's own, those given, and
+ * {@code java.lang}, {@code java.util}, {@code java.time}, {@code java.math}): whoever can write to Redis cannot make
+ * the application instantiate other classes.
+ *
+ * <p>A value that would not read back as itself is refused when it is written, with an
+ * {@link IllegalArgumentException} naming its type: it is read back once at {@link #serialize} and compared
+ * ({@code equals}, where its class has its own; else its class), so e.g. a record with an {@code @JsonIgnore}
+ * component is refused rather than read back without it.
+ *
+ * <p>The mapper is the serializer's own, a copy of the one given with typing added: give it the modules and settings
+ * cached values need, not the web layer's views. Thread-safe.
  */
 public final class JsonCacheValueSerializer implements CacheValueSerializer {
     private static final List<String> ALWAYS_TRUSTED = List.of("java.lang.", "java.util.", "java.time.", "java.math.");
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+    private static final ClassValue<Boolean> OWN_EQUALS = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            try {
+                Method equals = type.getMethod("equals", Object.class);
+                return equals.getDeclaringClass() != Object.class;
+            } catch (NoSuchMethodException e) {
+                return false;
+            }
+        }
+    };
 
     private final JsonMapper mapper;
+    private final ObjectReader valueReader;
     private final List<String> trustedPackages;
     private final ClassLoader classLoader;
 
     /**
-     * @param mapper          the application's mapper (its modules and settings apply)
+     * @param mapper          the modules and settings to write and read with (a copy is made, with typing added)
      * @param trustedPackages packages whose classes may be created, e.g. {@code com.example}
      * @param classLoader     where those classes are loaded from
      */
     public JsonCacheValueSerializer(JsonMapper mapper, Collection<String> trustedPackages, ClassLoader classLoader) {
-        this.mapper = Objects.requireNonNull(mapper, "mapper must not be null");
+        Objects.requireNonNull(mapper, "mapper must not be null");
         List<String> packages = new ArrayList<>(ALWAYS_TRUSTED);
         for (String p : trustedPackages) {
             packages.add(p.endsWith(".") ? p : p + ".");
         }
         this.trustedPackages = List.copyOf(packages);
         this.classLoader = classLoader;
+        PolymorphicTypeValidator validator = BasicPolymorphicTypeValidator.builder()
+                .allowIfSubType((context, type) -> trusted(type.getName()))
+                .allowIfSubTypeIsArray()
+                .build();
+        this.mapper = mapper.rebuild()
+                .polymorphicTypeValidator(validator)
+                .setDefaultTyping(new CachedValueTyping(validator))
+                .build();
+        this.valueReader = this.mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     @Override
     public byte[] serialize(Object value) {
         if (value == null || value instanceof NullValue) {
-            return "null".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            return NULL.clone();
         }
-        ObjectNode envelope = mapper.createObjectNode();
-        envelope.put("@type", value.getClass().getName());
-        envelope.set("value", mapper.valueToTree(value));
-        return mapper.writeValueAsBytes(envelope);
+        byte[] bytes;
+        try {
+            ObjectNode envelope = mapper.createObjectNode();
+            envelope.put("@type", value.getClass().getName());
+            envelope.set("value", mapper.valueToTree(value));
+            bytes = mapper.writeValueAsBytes(envelope);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it does not write"
+                    + " as JSON (" + e.getOriginalMessage() + ")", e);
+        }
+        Object back;
+        try {
+            back = deserialize(bytes);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it would not read"
+                    + " back from JSON (" + e.getMessage() + ")", e);
+        }
+        boolean same = OWN_EQUALS.get(value.getClass()) ? value.equals(back) : back.getClass() == value.getClass();
+        if (!same) {
+            throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it does not read"
+                    + " back from JSON as itself (a field that JSON leaves out, such as a @JsonIgnore one, or a value"
+                    + " the mapper writes in a way it cannot read); cache a type that round-trips, or use"
+                    + " RedisSerializerAdapter");
+        }
+        return bytes;
     }
 
+    /**
+     * Read as a stream, not through a tree: a tree holds floating-point numbers as doubles, so a
+     * {@code BigDecimal} of {@code 12.50} would come back as {@code 12.5}.
+     */
     @Override
     public Object deserialize(byte[] bytes) {
-        JsonNode tree = mapper.readTree(bytes);
-        if (tree == null || tree.isNull()) {
-            return NullValue.INSTANCE;
+        try (JsonParser parser = mapper.createParser(bytes)) {
+            JsonToken first = parser.nextToken();
+            if (first == JsonToken.VALUE_NULL) {
+                return NullValue.INSTANCE;
+            }
+            if (first != JsonToken.START_OBJECT || parser.nextToken() != JsonToken.PROPERTY_NAME
+                    || !"@type".equals(parser.currentName()) || parser.nextToken() != JsonToken.VALUE_STRING) {
+                throw notOurs();
+            }
+            String className = parser.getString();
+            if (!trusted(className)) {
+                throw new IllegalArgumentException("refusing to create a " + className + " read from Redis: its"
+                        + " package is not trusted (add it to nearcache.trusted-packages)");
+            }
+            Class<?> target;
+            try {
+                target = ClassUtils.forName(className, classLoader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new IllegalArgumentException("the class " + className + " read from Redis is not on the class"
+                        + " path", e);
+            }
+            if (parser.nextToken() != JsonToken.PROPERTY_NAME || !"value".equals(parser.currentName())) {
+                throw notOurs();
+            }
+            parser.nextToken();
+            return valueReader.forType(target).readValue(parser); // the envelope's "}" follows the value
         }
-        JsonNode type = tree.get("@type");
-        if (type == null || !type.isString() || !tree.has("value")) {
-            throw new IllegalArgumentException("not a value written by JsonCacheValueSerializer (no \"@type\" and"
-                    + " \"value\")");
+    }
+
+    private static IllegalArgumentException notOurs() {
+        return new IllegalArgumentException("not a value written by JsonCacheValueSerializer (no \"@type\" and"
+                + " \"value\")");
+    }
+
+    /** Whether {@code className} (an array's element class for an array) is in a trusted package. */
+    private boolean trusted(String className) {
+        String name = className;
+        while (name.startsWith("[")) {
+            name = name.substring(1);
         }
-        String className = type.asString();
-        if (trustedPackages.stream().noneMatch(className::startsWith)) {
-            throw new IllegalArgumentException("refusing to create a " + className + " read from Redis: its package"
-                    + " is not trusted (add it to nearcache.trusted-packages)");
+        if (name.length() == 1) {
+            return true; // an array of primitives
         }
-        Class<?> target;
-        try {
-            target = ClassUtils.forName(className, classLoader);
-        } catch (ClassNotFoundException | LinkageError e) {
-            throw new IllegalArgumentException("the class " + className + " read from Redis is not on the class path",
-                    e);
+        if (name.startsWith("L") && name.endsWith(";")) {
+            name = name.substring(1, name.length() - 1);
         }
-        return mapper.treeToValue(tree.get("value"), target);
+        if (!name.contains(".")) {
+            return true; // a primitive
+        }
+        for (String p : trustedPackages) {
+            if (name.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Type ids where Jackson's {@code NON_FINAL} puts them, and on records and enums too (final, but a field or an
+     * element declared as an interface or {@code Object} needs their class).
+     */
+    private static final class CachedValueTyping extends DefaultTypeResolverBuilder {
+        private static final long serialVersionUID = 1L;
+
+        CachedValueTyping(PolymorphicTypeValidator validator) {
+            super(validator, DefaultTyping.NON_FINAL, JsonTypeInfo.As.PROPERTY, JsonTypeInfo.Id.CLASS, "@class");
+        }
+
+        @Override
+        public boolean useForType(JavaType type) {
+            JavaType t = _unwrapReferenceType(_unwrapArrayType(type));
+            return t.isRecordType() || t.isEnumType() || super.useForType(type);
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -18,15 +19,20 @@ import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.cache.autoconfigure.CacheManagerCustomizer;
+import org.springframework.boot.cache.autoconfigure.CacheManagerCustomizers;
 import org.springframework.boot.cache.metrics.CacheMetricsRegistrar;
 import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.cache.CacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -47,44 +53,85 @@ public final class NearCacheAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     NearCache<String, byte[]> nearCache(NearCacheProperties properties, Environment environment,
-                                        ObjectProvider<ClientResources> clientResources) {
-        return NearCacheFactory.builder(properties, environment, clientResources.getIfUnique()).build();
+                                        ObjectProvider<ClientResources> clientResources, BeanFactory beans) {
+        return NearCacheFactory.builder(properties, environment, clientResources.getIfUnique(), beans).build();
     }
 
-    /** JSON through the application's Jackson 3 mapper, trusting the application's own packages. */
+    /**
+     * JSON through the cache's own Jackson 3 mapper ({@link JsonCacheMapperCustomizer} beans adjust it), trusting the
+     * application's own packages.
+     */
     @Bean
     @ConditionalOnMissingBean
-    CacheValueSerializer nearCacheValueSerializer(ObjectProvider<JsonMapper> mapper, NearCacheProperties properties,
-                                                  BeanFactory beanFactory) {
+    CacheValueSerializer nearCacheValueSerializer(ObjectProvider<JsonCacheMapperCustomizer> customizers,
+                                                  NearCacheProperties properties, BeanFactory beanFactory) {
         List<String> trusted = new ArrayList<>(properties.getTrustedPackages());
         if (AutoConfigurationPackages.has(beanFactory)) {
             trusted.addAll(AutoConfigurationPackages.get(beanFactory));
         }
-        return new JsonCacheValueSerializer(mapper.getIfAvailable(JsonMapper::new), trusted,
-                NearCacheAutoConfiguration.class.getClassLoader());
+        ClassLoader classLoader = NearCacheAutoConfiguration.class.getClassLoader();
+        JsonMapper.Builder mapper = JsonMapper.builder().findAndAddModules(classLoader);
+        customizers.orderedStream().forEach(customizer -> customizer.customize(mapper));
+        return new JsonCacheValueSerializer(mapper.build(), trusted, classLoader);
     }
 
-    /** Spring's cache abstraction over the near cache (unless the application has a CacheManager). */
+    /**
+     * Spring's cache abstraction over the near cache, unless the application has a CacheManager or chose another
+     * cache type ({@code spring.cache.type} other than {@code redis}, {@code none} included). Honours
+     * {@code spring.cache.cache-names} and {@code spring.cache.redis.*} (time-to-live, key-prefix, use-key-prefix,
+     * cache-null-values) as Boot's {@code RedisCacheManager} does, with {@code nearcache.*} taking precedence, and
+     * the application's {@code CacheManagerCustomizer} beans.
+     */
     @Bean
     @ConditionalOnMissingBean(CacheManager.class)
     @ConditionalOnProperty(name = "nearcache.cache-manager", havingValue = "true", matchIfMissing = true)
+    @ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis", matchIfMissing = true)
     NearCacheCacheManager cacheManager(NearCache<String, byte[]> nearCache, CacheValueSerializer serializer,
-                                       NearCacheProperties properties) {
+                                       NearCacheProperties properties, Environment environment,
+                                       ListableBeanFactory beans) {
         Map<String, Duration> ttls = new LinkedHashMap<>();
         properties.getCache().forEach((name, cache) -> {
             if (cache.getTtl() != null) {
-                if (cache.getTtl().toMillis() < 1) {
-                    throw new IllegalArgumentException("nearcache.cache." + name + ".ttl must be at least 1ms, got "
-                            + cache.getTtl());
-                }
-                ttls.put(name, cache.getTtl());
+                ttls.put(name, positiveTtl("nearcache.cache." + name + ".ttl", cache.getTtl()));
             }
         });
-        NearCacheCacheManager manager = new NearCacheCacheManager(nearCache, serializer, ttls,
-                properties.isAllowNullValues());
+        Binder binder = Binder.get(environment);
+        Duration defaultTtl = binder.bind(SPRING_CACHE_REDIS + "time-to-live", Duration.class)
+                .map(ttl -> positiveTtl(SPRING_CACHE_REDIS + "time-to-live", ttl))
+                .orElse(properties.getReadThroughTtl());
+        boolean allowNullValues = environment.containsProperty("nearcache.allow-null-values")
+                ? properties.isAllowNullValues()
+                : binder.bind(SPRING_CACHE_REDIS + "cache-null-values", Boolean.class).orElse(true);
+        NearCacheCacheManager manager = new NearCacheCacheManager(nearCache, serializer, ttls, defaultTtl,
+                environment.getProperty(SPRING_CACHE_REDIS + "key-prefix"),
+                binder.bind(SPRING_CACHE_REDIS + "use-key-prefix", Boolean.class).orElse(true), allowNullValues);
+        binder.bind("spring.cache.cache-names", Bindable.listOf(String.class)).orElse(List.of())
+                .forEach(manager::getCache);
         properties.getCacheNames().forEach(manager::getCache);
         properties.getCache().keySet().forEach(manager::getCache);
+        if (ClassUtils.isPresent(CUSTOMIZERS, NearCacheAutoConfiguration.class.getClassLoader())) {
+            CacheCustomizers.apply(beans, manager);
+        }
         return manager;
+    }
+
+    private static final String SPRING_CACHE_REDIS = "spring.cache.redis.";
+    private static final String CUSTOMIZERS = "org.springframework.boot.cache.autoconfigure.CacheManagerCustomizers";
+
+    private static Duration positiveTtl(String property, Duration ttl) {
+        if (ttl.toMillis() < 1) {
+            throw new IllegalArgumentException(property + " must be at least 1ms, got " + ttl);
+        }
+        return ttl;
+    }
+
+    /** The application's {@code CacheManagerCustomizer} beans (Boot's own cache configuration backs off to ours). */
+    private static final class CacheCustomizers {
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        static void apply(ListableBeanFactory beans, NearCacheCacheManager manager) {
+            List customizers = beans.getBeanProvider(CacheManagerCustomizer.class).orderedStream().toList();
+            new CacheManagerCustomizers(customizers).customize(manager);
+        }
     }
 
     /** {@code nearcache.*} meters, bound by Boot to the application's registry. */

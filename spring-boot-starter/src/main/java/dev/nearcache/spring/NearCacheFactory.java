@@ -8,12 +8,17 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -23,15 +28,54 @@ import org.springframework.util.unit.DataSize;
  */
 final class NearCacheFactory {
     private static final String REDIS = "spring.data.redis.";
+    private static final String DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
 
     private NearCacheFactory() {
     }
 
     static NearCacheBuilder<String, byte[]> builder(NearCacheProperties p, Environment environment,
                                                     ClientResources resources) {
+        return builder(p, environment, resources, null);
+    }
+
+    /**
+     * @param beans where the application's {@code DataRedisConnectionDetails} and {@code SslBundles} are found, or
+     *              null to read {@code spring.data.redis.*} only
+     */
+    static NearCacheBuilder<String, byte[]> builder(NearCacheProperties p, Environment environment,
+                                                    ClientResources resources, BeanFactory beans) {
         NearCacheBuilder<String, byte[]> b = NearCache.builder()
                 .codec(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-        connection(b, environment);
+        Binder binder = Binder.get(environment);
+        String bundleName = environment.getProperty(REDIS + "ssl.bundle");
+        boolean ssl = binder.bind(REDIS + "ssl.enabled", Boolean.class).orElse(false)
+                || (bundleName != null && !bundleName.isBlank());
+        SslBundle bundle = null;
+        boolean fromDetails = false;
+        if (beans != null && ClassUtils.isPresent(DETAILS, NearCacheFactory.class.getClassLoader())) {
+            fromDetails = RedisConnectionDetailsSource.apply(beans, b, ssl);
+            bundle = fromDetails ? RedisConnectionDetailsSource.sslBundle(beans) : null;
+        }
+        if (!fromDetails) {
+            connection(b, environment, ssl);
+        }
+        if (bundle == null && bundleName != null && !bundleName.isBlank()) {
+            if (beans == null) {
+                throw new NearCacheConfigurationException(REDIS + "ssl.bundle is set, but no SslBundles are at hand");
+            }
+            try {
+                bundle = beans.getBean(SslBundles.class).getBundle(bundleName.trim());
+            } catch (RuntimeException e) { // NoSuchSslBundleException, or no SslBundles bean
+                throw new NearCacheConfigurationException(REDIS + "ssl.bundle: " + e.getMessage());
+            }
+        }
+        if (bundle != null) {
+            b.tlsManagers(bundle.getManagers().getTrustManagerFactory(),
+                    bundle.getManagers().getKeyManagerFactory());
+        }
+        if (p.getCommandTimeout() == null) { // Boot's command timeout, unless the cache has its own
+            set(REDIS + "timeout", binder.bind(REDIS + "timeout", Duration.class).orElse(null), b::commandTimeout);
+        }
         if (resources != null) {
             b.clientResources(resources);
         }
@@ -94,13 +138,12 @@ final class NearCacheFactory {
      * {@code port} and {@code database}; {@code username}, {@code password} and {@code ssl.enabled} apply to each
      * (a URL's own credentials win, as in Boot).
      */
-    private static void connection(NearCacheBuilder<String, byte[]> b, Environment env) {
+    private static void connection(NearCacheBuilder<String, byte[]> b, Environment env, boolean ssl) {
         Binder binder = Binder.get(env);
         List<String> nodes = binder.bind(REDIS + "cluster.nodes", Bindable.listOf(String.class)).orElse(List.of());
         String url = env.getProperty(REDIS + "url");
         String username = env.getProperty(REDIS + "username");
         String password = env.getProperty(REDIS + "password");
-        boolean ssl = binder.bind(REDIS + "ssl.enabled", Boolean.class).orElse(false);
         String sentinelMaster = env.getProperty(REDIS + "sentinel.master");
         if (sentinelMaster != null && !sentinelMaster.isBlank()) {
             List<String> sentinels = binder.bind(REDIS + "sentinel.nodes", Bindable.listOf(String.class))
@@ -177,7 +220,7 @@ final class NearCacheFactory {
         return (int) port;
     }
 
-    private static void credentials(RedisURI.Builder uri, String username, String password) {
+    static void credentials(RedisURI.Builder uri, String username, String password) {
         if (password != null && !password.isEmpty()) {
             if (username != null && !username.isEmpty()) {
                 uri.withAuthentication(username, password.toCharArray());

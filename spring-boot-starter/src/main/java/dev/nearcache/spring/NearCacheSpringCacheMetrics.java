@@ -1,11 +1,12 @@
 package dev.nearcache.spring;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 
 /**
- * Spring's cache metrics ({@code cache.gets{result=hit|miss}}, {@code cache.puts}, {@code cache.evictions}) for one
+ * Spring's cache metrics ({@code cache.gets{result=hit|miss}}, {@code cache.puts}, {@code cache.evictions}) and {@code cache.decode.failures} for one
  * {@link NearCacheSpringCache}; its size is the shared near cache's, reported as {@code nearcache.size}.
  */
 final class NearCacheSpringCacheMetrics extends CacheMeterBinder<NearCacheSpringCache> {
@@ -43,5 +44,9 @@ final class NearCacheSpringCacheMetrics extends CacheMeterBinder<NearCacheSpring
 
     @Override
     protected void bindImplementationSpecificMetrics(MeterRegistry registry) {
+        FunctionCounter.builder("cache.decode.failures", cache, NearCacheSpringCache::getDecodeFailures)
+                .tags(getTagsWithCacheName())
+                .description("Values in Redis that did not decode, deleted and read again through the method")
+                .register(registry);
     }
 }

@@ -9,7 +9,9 @@ import dev.nearcache.core.NearCache;
 import dev.nearcache.testkit.RedisExtension;
 import java.time.Duration;
 import java.util.stream.Collectors;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
@@ -60,5 +62,30 @@ class ClusterStarterIT {
                 assertNull(ca.get(id), "cleared on every master");
             }
         }));
+    }
+
+    @Test
+    void aConnectionDetailsBeanNamesTheCluster() {
+        List<DataRedisConnectionDetails.Node> nodes = redis.cluster().seedUris().stream()
+                .map(io.lettuce.core.RedisURI::create)
+                .map(uri -> new DataRedisConnectionDetails.Node(uri.getHost(), uri.getPort())).toList();
+        DataRedisConnectionDetails details = new DataRedisConnectionDetails() {
+            @Override
+            public Cluster getCluster() {
+                return () -> nodes;
+            }
+        };
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // the bean goes ahead of it
+                .withBean(DataRedisConnectionDetails.class, () -> details)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Cache users = context.getBean(CacheManager.class).getCache("users");
+                    for (int id = 0; id < 30; id++) { // keys in every master's slots
+                        users.put(id, "user " + id);
+                        assertEquals("user " + id, users.get(id, String.class));
+                    }
+                });
     }
 }

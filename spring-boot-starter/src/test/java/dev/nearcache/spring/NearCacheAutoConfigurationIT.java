@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nearcache.core.NearCache;
 import dev.nearcache.core.NearCacheMetrics;
-import dev.nearcache.testkit.RedisExtension;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -31,16 +28,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
-import org.springframework.boot.cache.autoconfigure.metrics.CacheMetricsAutoConfiguration;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
@@ -55,25 +45,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.serializer.RedisSerializer;
 
 /** The starter in real Spring contexts against real Redis servers started by the test kit. */
-class NearCacheAutoConfigurationIT {
-    @RegisterExtension
-    static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
-
-    private static RedisClient client;
-    private static StatefulRedisConnection<String, byte[]> direct;
-
-    @BeforeAll
-    static void connect() {
-        client = RedisClient.create(redis.server().uri());
-        direct = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-    }
-
-    @AfterAll
-    static void disconnect() {
-        direct.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
-
+class NearCacheAutoConfigurationIT extends StandaloneRedisTests {
     /** A product: a record of the application's package, which the JSON serializer trusts. */
     record Product(int id, String name) implements Serializable {
     }
@@ -130,11 +102,7 @@ class NearCacheAutoConfigurationIT {
     }
 
     private static ApplicationContextRunner runner(String redisUrl) {
-        return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
-                        MetricsAutoConfiguration.class, CacheMetricsAutoConfiguration.class))
-                .withUserConfiguration(App.class)
-                .withPropertyValues("spring.data.redis.url=" + redisUrl, "nearcache.cache.products.ttl=10m");
+        return starter(redisUrl).withPropertyValues("nearcache.cache.products.ttl=10m");
     }
 
     @Test

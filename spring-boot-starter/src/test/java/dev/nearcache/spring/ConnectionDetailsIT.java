@@ -1,0 +1,93 @@
+package dev.nearcache.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.nearcache.spring.NearCacheAutoConfigurationIT.App;
+import dev.nearcache.spring.NearCacheAutoConfigurationIT.Product;
+import dev.nearcache.spring.NearCacheAutoConfigurationIT.ProductService;
+import dev.nearcache.testkit.Certificates;
+import dev.nearcache.testkit.RedisExtension;
+import dev.nearcache.testkit.RedisServer;
+import dev.nearcache.testkit.RedisServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** Where a Boot application gets its Redis connection: a ConnectionDetails bean, and SSL bundles. */
+class ConnectionDetailsIT {
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone().flushBeforeEach();
+
+    private static ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
+                        SslAutoConfiguration.class))
+                .withUserConfiguration(App.class);
+    }
+
+    @Test
+    void aConnectionDetailsBeanGoesAheadOfTheProperties() {
+        RedisURI server = RedisURI.create(redis.server().uri());
+        DataRedisConnectionDetails details = new DataRedisConnectionDetails() {
+            @Override
+            public Standalone getStandalone() {
+                return Standalone.of(server.getHost(), server.getPort());
+            }
+        };
+        runner().withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // nothing listens there
+                .withBean(DataRedisConnectionDetails.class, () -> details)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertEquals(new Product(1, "product 1 v1"), context.getBean(ProductService.class).find(1));
+                    RedisClient client = RedisClient.create(redis.server().uri());
+                    try (StatefulRedisConnection<String, String> direct = client.connect()) {
+                        assertEquals(1, direct.sync().exists("products::1"), "written to the details' server");
+                    } finally {
+                        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                    }
+                });
+    }
+
+    @Test
+    void anSslBundleIsWhatTheTlsConnectionTrusts(@TempDir Path dir) throws Exception {
+        assumeTrue(Certificates.opensslAvailable(dir), "openssl is not installed");
+        Certificates certs = Certificates.make(dir, "DNS:localhost,IP:127.0.0.1");
+        RedisServer tls;
+        try {
+            tls = RedisServers.builder().tls(certs.serverCert(), certs.serverKey(), certs.ca(), "no").start();
+        } catch (IllegalStateException e) {
+            assumeTrue(false, "this redis-server has no TLS: " + e.getMessage());
+            return;
+        }
+        try (RedisServer server = tls) {
+            String[] connection = {"spring.data.redis.host=localhost",
+                    "spring.data.redis.port=" + server.tlsPort().orElseThrow()};
+            runner().withPropertyValues(connection)
+                    .withPropertyValues("spring.ssl.bundle.pem.redis.truststore.certificate=file:" + certs.ca(),
+                            "spring.data.redis.ssl.bundle=redis")
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        assertEquals(new Product(2, "product 2 v1"), context.getBean(ProductService.class).find(2));
+                    });
+            // the same without the bundle: the JVM's trust store does not know the test's CA
+            runner().withPropertyValues(connection).withPropertyValues("spring.data.redis.ssl.enabled=true")
+                    .run(context -> assertThat(context).hasFailed());
+            // and a bundle that does not exist is named
+            runner().withPropertyValues(connection).withPropertyValues("spring.data.redis.ssl.bundle=nope")
+                    .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                            .hasMessageContaining("spring.data.redis.ssl.bundle").hasMessageContaining("nope"));
+        }
+    }
+}
