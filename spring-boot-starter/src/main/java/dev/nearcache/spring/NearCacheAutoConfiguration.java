@@ -10,12 +10,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -29,6 +32,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.cache.CacheManager;
+import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -76,13 +80,14 @@ public final class NearCacheAutoConfiguration {
     }
 
     /**
-     * Spring's cache abstraction over the near cache, unless the application has a CacheManager or chose another
-     * cache type ({@code spring.cache.type} other than {@code redis}, {@code none} included). Honours
+     * Spring's cache abstraction over the near cache, when caching is enabled ({@code @EnableCaching}), unless the
+     * application has a CacheManager or chose another cache type ({@code spring.cache.type} other than {@code redis}, {@code none} included). Honours
      * {@code spring.cache.cache-names} and {@code spring.cache.redis.*} (time-to-live, key-prefix, use-key-prefix,
      * cache-null-values) as Boot's {@code RedisCacheManager} does, with {@code nearcache.*} taking precedence, and
      * the application's {@code CacheManagerCustomizer} beans.
      */
     @Bean
+    @ConditionalOnBean(CacheAspectSupport.class) // caching is enabled (@EnableCaching), as for Boot's own managers
     @ConditionalOnMissingBean(CacheManager.class)
     @ConditionalOnProperty(name = "nearcache.cache-manager", havingValue = "true", matchIfMissing = true)
     @ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis", matchIfMissing = true)
@@ -102,9 +107,15 @@ public final class NearCacheAutoConfiguration {
         boolean allowNullValues = environment.containsProperty("nearcache.allow-null-values")
                 ? properties.isAllowNullValues()
                 : binder.bind(SPRING_CACHE_REDIS + "cache-null-values", Boolean.class).orElse(true);
-        NearCacheCacheManager manager = new NearCacheCacheManager(nearCache, serializer, ttls, defaultTtl,
-                environment.getProperty(SPRING_CACHE_REDIS + "key-prefix"),
+        String keyPrefix = properties.getKeyPrefix() != null ? properties.getKeyPrefix()
+                : environment.getProperty(SPRING_CACHE_REDIS + "key-prefix");
+        NearCacheCacheManager manager = new NearCacheCacheManager(nearCache, serializer, ttls, defaultTtl, keyPrefix,
                 binder.bind(SPRING_CACHE_REDIS + "use-key-prefix", Boolean.class).orElse(true), allowNullValues);
+        if (ClassUtils.isPresent(REDIS_CACHE_MANAGER, NearCacheAutoConfiguration.class.getClassLoader())) {
+            log.info("@Cacheable and friends use the near cache's CacheManager in place of Spring Data's"
+                    + " RedisCacheManager (same keys, <cache>::<key>); spring.cache.type=redis with"
+                    + " nearcache.cache-manager=false gives RedisCacheManager back");
+        }
         binder.bind("spring.cache.cache-names", Bindable.listOf(String.class)).orElse(List.of())
                 .forEach(manager::getCache);
         properties.getCacheNames().forEach(manager::getCache);
@@ -116,6 +127,8 @@ public final class NearCacheAutoConfiguration {
     }
 
     private static final String SPRING_CACHE_REDIS = "spring.cache.redis.";
+    private static final String REDIS_CACHE_MANAGER = "org.springframework.data.redis.cache.RedisCacheManager";
+    private static final Logger log = LoggerFactory.getLogger(NearCacheAutoConfiguration.class);
     private static final String CUSTOMIZERS = "org.springframework.boot.cache.autoconfigure.CacheManagerCustomizers";
 
     private static Duration positiveTtl(String property, Duration ttl) {

@@ -73,6 +73,11 @@ public class NearCacheProperties {
     /** Caches created at start-up (others are created on first use), so their metrics are bound from the start. */
     private List<String> cacheNames = new ArrayList<>();
     /**
+     * Put before every cache's keys ("app1:" makes products::42 the Redis key app1:products::42), so services that
+     * share a Redis and a cache name keep apart; default spring.cache.redis.key-prefix, else none.
+     */
+    private String keyPrefix;
+    /**
      * Packages whose classes the default JSON serializer may create from what it reads in Redis, besides the
      * application's own (those of its @SpringBootApplication class) and java.lang, java.util, java.time, java.math.
      */
@@ -358,6 +363,14 @@ public class NearCacheProperties {
 
     public void setAllowNullValues(boolean allowNullValues) {
         this.allowNullValues = allowNullValues;
+    }
+
+    public String getKeyPrefix() {
+        return keyPrefix;
+    }
+
+    public void setKeyPrefix(String keyPrefix) {
+        this.keyPrefix = keyPrefix;
     }
 
     public List<String> getCacheNames() {

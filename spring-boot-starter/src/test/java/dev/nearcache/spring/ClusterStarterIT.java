@@ -29,6 +29,7 @@ class ClusterStarterIT {
                 .collect(Collectors.joining(","));
         return new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withUserConfiguration(CachingEnabled.class)
                 .withPropertyValues("spring.data.redis.cluster.nodes=" + nodes);
     }
 
@@ -77,6 +78,7 @@ class ClusterStarterIT {
         };
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withUserConfiguration(CachingEnabled.class)
                 .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // the bean goes ahead of it
                 .withBean(DataRedisConnectionDetails.class, () -> details)
                 .run(context -> {

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /** Where a Boot application gets its Redis connection: a ConnectionDetails bean, and SSL bundles. */
@@ -33,7 +35,7 @@ class ConnectionDetailsIT {
     private static ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
-                        SslAutoConfiguration.class))
+                        SslAutoConfiguration.class, DataRedisAutoConfiguration.class)) // as with spring-boot-starter-data-redis
                 .withUserConfiguration(App.class);
     }
 
@@ -61,6 +63,16 @@ class ConnectionDetailsIT {
     }
 
     @Test
+    void besideBootsOwnRedisBeansThePropertiesStillDo() {
+        runner().withPropertyValues("spring.data.redis.url=" + redis.server().uri()).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).hasSingleBean(RedisConnectionFactory.class); // Boot's own, beside the near cache
+            assertThat(context).hasSingleBean(DataRedisConnectionDetails.class); // made from the properties
+            assertEquals(new Product(3, "product 3 v1"), context.getBean(ProductService.class).find(3));
+        });
+    }
+
+    @Test
     void anSslBundleIsWhatTheTlsConnectionTrusts(@TempDir Path dir) throws Exception {
         assumeTrue(Certificates.opensslAvailable(dir), "openssl is not installed");
         Certificates certs = Certificates.make(dir, "DNS:localhost,IP:127.0.0.1");
@@ -84,10 +96,15 @@ class ConnectionDetailsIT {
             // the same without the bundle: the JVM's trust store does not know the test's CA
             runner().withPropertyValues(connection).withPropertyValues("spring.data.redis.ssl.enabled=true")
                     .run(context -> assertThat(context).hasFailed());
-            // and a bundle that does not exist is named
+            // and a bundle that does not exist is named (by Boot's own Redis configuration first, when it is there)
             runner().withPropertyValues(connection).withPropertyValues("spring.data.redis.ssl.bundle=nope")
                     .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
-                            .hasMessageContaining("spring.data.redis.ssl.bundle").hasMessageContaining("nope"));
+                            .hasMessageContaining("'nope'"));
+            new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
+                            SslAutoConfiguration.class)).withPropertyValues(connection)
+                    .withPropertyValues("spring.data.redis.ssl.bundle=nope")
+                    .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                            .hasMessageContaining("spring.data.redis.ssl.bundle").hasMessageContaining("'nope'"));
         }
     }
 }

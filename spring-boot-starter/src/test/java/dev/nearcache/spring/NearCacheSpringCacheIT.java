@@ -24,6 +24,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.cache.autoconfigure.CacheManagerCustomizer;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -142,6 +144,43 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
     record Annotated(int id, @com.fasterxml.jackson.annotation.JsonIgnore String note) {
     }
 
+    /** A service returning generic collections of the application's records, as a repository would. */
+    static class CatalogService {
+        private final AtomicInteger lookups = new AtomicInteger();
+
+        /** How often a method ran (a method: the caching proxy forwards it to the service). */
+        public int lookups() {
+            return lookups.get();
+        }
+
+        @org.springframework.cache.annotation.Cacheable("lists")
+        public List<Product> list(String category) {
+            lookups.incrementAndGet();
+            return List.of(new Product(1, category + " one"), new Product(2, category + " two"));
+        }
+
+        @org.springframework.cache.annotation.Cacheable("maps")
+        public Map<String, Product> byName(String category) {
+            lookups.incrementAndGet();
+            return Map.of("one", new Product(1, category + " one"));
+        }
+    }
+
+    @Test
+    void twoApplicationsReadEachOthersListsAndMapsAsTheApplicationsTypes() {
+        ApplicationContextRunner runner = runner(redis.server().uri()).withBean(CatalogService.class);
+        runner.run(a -> runner.run(b -> {
+            CatalogService ca = a.getBean(CatalogService.class);
+            CatalogService cb = b.getBean(CatalogService.class);
+            List<Product> list = ca.list("shoes");
+            Map<String, Product> map = ca.byName("hats");
+            Product first = cb.list("shoes").get(0); // a ClassCastException here when elements read back as maps
+            assertEquals(list.get(0), first);
+            assertEquals(map, cb.byName("hats"));
+            assertEquals(0, cb.lookups(), "b read what a cached");
+        }));
+    }
+
     @Test
     void aValueThatWouldNotReadBackIsRefusedAtPutNamingItsType() {
         runner(redis.server().uri()).run(context -> {
@@ -255,10 +294,15 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
                     assertEquals(0, direct.sync().exists("app1:first::1"));
                     assertEquals(1, direct.sync().exists("app1:products::1"), "clear() stays within its cache");
                 });
+        runner(redis.server().uri()).withPropertyValues("spring.cache.redis.key-prefix=app1:",
+                "nearcache.key-prefix=svc:").run(context -> {
+                    context.getBean(CacheManager.class).getCache("products").put(1, new Product(1, "one"));
+                    assertEquals(1, direct.sync().exists("svc:products::1"), "nearcache.key-prefix wins");
+                });
     }
 
     @Test
-    void aCacheTypeOtherThanRedisLeavesTheCacheManagerToBoot() {
+    void aCacheTypeOtherThanRedisOrCachingNotEnabledLeavesTheCacheManagerToBoot() {
         runner(redis.server().uri()).withPropertyValues("spring.cache.type=none").run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context.getBean(CacheManager.class)).isInstanceOf(NoOpCacheManager.class);
@@ -266,6 +310,13 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
         });
         runner(redis.server().uri()).withPropertyValues("spring.cache.type=redis").run(context ->
                 assertThat(context.getBean(CacheManager.class)).isInstanceOf(NearCacheCacheManager.class));
+        new ApplicationContextRunner() // caching not enabled: no CacheManager, as with Boot's own
+                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withPropertyValues("spring.data.redis.url=" + redis.server().uri()).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).doesNotHaveBean(CacheManager.class);
+                    assertThat(context).hasSingleBean(dev.nearcache.core.NearCache.class);
+                });
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -37,6 +38,7 @@ class SentinelStarterIT {
     void theCacheFollowsTheMasterTheSentinelsName() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withUserConfiguration(CachingEnabled.class)
                 .withPropertyValues("spring.data.redis.sentinel.master=" + RedisSentinel.MASTER_NAME,
                         "spring.data.redis.sentinel.nodes=" + group.sentinelNodes())
                 .run(context -> {
@@ -57,6 +59,58 @@ class SentinelStarterIT {
                             });
                     assertEquals("ada", users.get(1, String.class), "the replica had it");
                     assertThat(near.stats().flushes().get("master-switched")).isPositive();
+                });
+    }
+
+    @Test
+    void aConnectionDetailsBeanNamesTheSentinels() {
+        java.util.List<DataRedisConnectionDetails.Node> nodes = java.util.Arrays.stream(group.sentinelNodes()
+                .split(",")).map(node -> new DataRedisConnectionDetails.Node(node.substring(0, node.lastIndexOf(':')),
+                Integer.parseInt(node.substring(node.lastIndexOf(':') + 1)))).toList();
+        DataRedisConnectionDetails details = new DataRedisConnectionDetails() {
+            @Override
+            public Sentinel getSentinel() {
+                return new Sentinel() {
+                    @Override
+                    public int getDatabase() {
+                        return 0;
+                    }
+
+                    @Override
+                    public String getMaster() {
+                        return RedisSentinel.MASTER_NAME;
+                    }
+
+                    @Override
+                    public java.util.List<Node> getNodes() {
+                        return nodes;
+                    }
+
+                    @Override
+                    public String getUsername() {
+                        return null;
+                    }
+
+                    @Override
+                    public String getPassword() {
+                        return null;
+                    }
+                };
+            }
+        };
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withUserConfiguration(CachingEnabled.class)
+                .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // the bean goes ahead of it
+                .withBean(DataRedisConnectionDetails.class, () -> details)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Cache users = context.getBean(CacheManager.class).getCache("users");
+                    await("the master the sentinels name answers").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                            .until(() -> {
+                                users.put(3, "barbara");
+                                return "barbara".equals(users.get(3, String.class));
+                            });
                 });
     }
 }
