@@ -76,18 +76,13 @@ class ClusterStarterIT {
                 return () -> nodes;
             }
         };
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
-                .withUserConfiguration(CachingEnabled.class)
-                .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // the bean goes ahead of it
-                .withBean(DataRedisConnectionDetails.class, () -> details)
-                .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    Cache users = context.getBean(CacheManager.class).getCache("users");
-                    for (int id = 0; id < 30; id++) { // keys in every master's slots
-                        users.put(id, "user " + id);
-                        assertEquals("user " + id, users.get(id, String.class));
-                    }
-                });
+        CachingEnabled.connectedBy(details).run(context -> {
+            assertThat(context).hasNotFailed();
+            Cache users = context.getBean(CacheManager.class).getCache("users");
+            for (int id = 0; id < 30; id++) { // keys in every master's slots
+                users.put(id, "user " + id);
+                assertEquals("user " + id, users.get(id, String.class));
+            }
+        });
     }
 }

@@ -98,19 +98,14 @@ class SentinelStarterIT {
                 };
             }
         };
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
-                .withUserConfiguration(CachingEnabled.class)
-                .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // the bean goes ahead of it
-                .withBean(DataRedisConnectionDetails.class, () -> details)
-                .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    Cache users = context.getBean(CacheManager.class).getCache("users");
-                    await("the master the sentinels name answers").atMost(Duration.ofSeconds(20)).ignoreExceptions()
-                            .until(() -> {
-                                users.put(3, "barbara");
-                                return "barbara".equals(users.get(3, String.class));
-                            });
-                });
+        CachingEnabled.connectedBy(details).run(context -> {
+            assertThat(context).hasNotFailed();
+            Cache users = context.getBean(CacheManager.class).getCache("users");
+            await("the master the sentinels name answers").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> {
+                        users.put(3, "barbara");
+                        return "barbara".equals(users.get(3, String.class));
+                    });
+        });
     }
 }
