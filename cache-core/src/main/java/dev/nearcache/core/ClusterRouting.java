@@ -110,7 +110,8 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         this.endpoint = settings.endpoint();
         this.commandTimeoutNanos = settings.commandTimeout().toNanos();
         List<RedisURI> seeds = settings.redisUris().stream()
-                .map(u -> RedisURI.builder(u).withClientName("nearcache-writer").withTimeout(settings.handshakeTimeout()).build())
+                .map(u -> RedisURI.builder(u).withClientName(settings.clientName("writer"))
+                        .withTimeout(settings.handshakeTimeout()).build())
                 .toList();
         this.client = RedisClusterClient.create(resources, seeds);
         ClusterClientOptions.Builder options = ClusterClientOptions.builder();

@@ -141,6 +141,15 @@ final class EnvironmentConfig {
             set("NEARCACHE_COMMAND_TIMEOUT", () ->
                     builder.commandTimeout(duration("NEARCACHE_COMMAND_TIMEOUT", timeout)));
         }
+        String connectTimeout = value(env, "NEARCACHE_CONNECT_TIMEOUT");
+        if (connectTimeout != null) {
+            set("NEARCACHE_CONNECT_TIMEOUT", () ->
+                    builder.connectTimeout(duration("NEARCACHE_CONNECT_TIMEOUT", connectTimeout)));
+        }
+        String clientName = value(env, "NEARCACHE_CLIENT_NAME");
+        if (clientName != null) {
+            set("NEARCACHE_CLIENT_NAME", () -> builder.clientName(clientName));
+        }
         String interval = value(env, "NEARCACHE_HEARTBEAT_INTERVAL");
         if (interval != null) {
             set("NEARCACHE_HEARTBEAT_INTERVAL", () ->

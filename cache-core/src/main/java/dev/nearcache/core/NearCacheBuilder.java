@@ -75,6 +75,8 @@ public final class NearCacheBuilder<K, V> {
     int batchSize = BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
     int connections = BatchingLoaderBuilder.DEFAULT_CONNECTIONS;
     Duration commandTimeout = BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
+    Duration connectTimeout;
+    String clientName;
     Duration heartbeatInterval = InvalidationListenerBuilder.DEFAULT_HEARTBEAT_INTERVAL;
     Duration heartbeatTimeout;
     Duration reconnectDebounce = InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
@@ -112,6 +114,8 @@ public final class NearCacheBuilder<K, V> {
         this.batchSize = from.batchSize;
         this.connections = from.connections;
         this.commandTimeout = from.commandTimeout;
+        this.connectTimeout = from.connectTimeout;
+        this.clientName = from.clientName;
         this.heartbeatInterval = from.heartbeatInterval;
         this.heartbeatTimeout = from.heartbeatTimeout;
         this.reconnectDebounce = from.reconnectDebounce;
@@ -474,11 +478,38 @@ public final class NearCacheBuilder<K, V> {
     /**
      * How long a Redis command may take before the call fails (10 ms to 10 minutes; default 2 s). A data connection
      * whose read or tracking registration times out is presumed broken and replaced (a half-open TCP connection
-     * never closes by itself). Connecting may take five times as long, at least 1 s and at most 10 s.
+     * never closes by itself). Connecting may take five times as long, at least 1 s and at most 10 s, unless
+     * {@link #connectTimeout(Duration)} says otherwise.
      */
     public NearCacheBuilder<K, V> commandTimeout(Duration timeout) {
         this.commandTimeout = within("commandTimeout", timeout, MIN_COMMAND_TIMEOUT,
                 BatchingLoaderBuilder.MAX_COMMAND_TIMEOUT);
+        return this;
+    }
+
+    /**
+     * How long opening a TCP (and TLS) connection may take, for every connection of the cache (100 ms to 5 minutes;
+     * default five command timeouts, at least 1 s and at most 10 s). The handshake that follows (HELLO, AUTH, CLIENT
+     * SETNAME) is bounded by a command timeout, at least 1 s, and never longer than this (rule 9).
+     */
+    public NearCacheBuilder<K, V> connectTimeout(Duration timeout) {
+        this.connectTimeout = within("connectTimeout", timeout, BatchingLoaderBuilder.MIN_CONNECT_TIMEOUT,
+                BatchingLoaderBuilder.MAX_CONNECT_TIMEOUT);
+        return this;
+    }
+
+    /**
+     * The application's name for the cache's connections in {@code CLIENT LIST}: each shows it before its role, e.g.
+     * {@code orders:nearcache-data-0}, {@code orders:nearcache-invalidation}, {@code orders:nearcache-writer} (1 to 40
+     * letters, digits or {@code -_.:}; by default the roles alone: {@code nearcache-data-0}, ...).
+     */
+    public NearCacheBuilder<K, V> clientName(String name) {
+        Objects.requireNonNull(name, "clientName must not be null");
+        if (!name.matches("[A-Za-z0-9._:-]{1,40}")) {
+            throw new NearCacheConfigurationException("clientName must be 1 to 40 letters, digits or -_.: (Redis"
+                    + " forbids spaces in a client name), but was '" + name + "'");
+        }
+        this.clientName = name;
         return this;
     }
 
@@ -596,7 +627,9 @@ public final class NearCacheBuilder<K, V> {
         return new NearCacheSettings<>(codec, uris, cluster, topologyRefreshPeriod,
                 maximumWeight >= 0 ? -1 : maximumSize >= 0 ? maximumSize : DEFAULT_MAXIMUM_SIZE, maximumWeight,
                 localTtl, maxValueBytes, negativeCaching, serverTtl, failFastWhenDisconnected, batchSize, connections,
-                commandTimeout, heartbeatInterval,
+                commandTimeout, connectTimeout != null ? connectTimeout
+                        : BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout),
+                clientName == null ? "nearcache" : clientName + ":nearcache", heartbeatInterval,
                 heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
                 readThroughTtl, sslOptions(), endpoint(), clientResources, verifyRate, verifyFlushThreshold,
                 staleIfError, cachedPrefixes, trackingMode, broadcast);

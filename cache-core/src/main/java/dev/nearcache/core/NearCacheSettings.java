@@ -18,6 +18,8 @@ import java.util.List;
  * @param maximumSize    entries kept locally, or -1 when bounded by {@code maximumWeight}
  * @param maximumWeight  bytes kept locally, or -1 when bounded by {@code maximumSize}
  * @param localTtl       the local entries' time to live, or null
+ * @param connectTimeout how long connecting may take (given, or five command timeouts within 1 s to 10 s)
+ * @param clientName     what every connection's name begins with ({@code nearcache} or {@code <app>:nearcache})
  * @param heartbeatTimeout the effective timeout (two intervals unless set)
  * @param readThroughTtl the TTL of read-through writes, or null
  * @param sslOptions     the TLS options (CA, client certificate), or null for Lettuce's defaults
@@ -34,7 +36,8 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
                                Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
                                Duration localTtl, int maxValueBytes, boolean negativeCaching, boolean serverTtl,
                                boolean failFastWhenDisconnected, int batchSize, int connections,
-                               Duration commandTimeout, Duration heartbeatInterval, Duration heartbeatTimeout,
+                               Duration commandTimeout, Duration connectTimeout, String clientName,
+                               Duration heartbeatInterval, Duration heartbeatTimeout,
                                Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
                                String endpoint, ClientResources clientResources, int verifyRate,
                                int verifyFlushThreshold, Duration staleIfError, List<String> cachedPrefixes,
@@ -60,9 +63,9 @@ record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris,
         return maximumWeight >= 0;
     }
 
-    /** How long connecting may take: five command timeouts, 1 s to 10 s (what the loader and listener accept). */
-    Duration connectTimeout() {
-        return BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout);
+    /** The name of a connection with this role in {@code CLIENT LIST}, e.g. {@code orders:nearcache-writer}. */
+    String clientName(String role) {
+        return clientName + "-" + role;
     }
 
     /** How long a connection's handshake may take: a command timeout, at least 1 s (rule 9). */

@@ -149,7 +149,8 @@ final class NodeShard<K, V> implements AutoCloseable {
                     .connectTimeout(settings.connectTimeout()).socketOptions(sockets).readTtls(settings.serverTtl())
                     .failFastWhenDisconnected(settings.failFastWhenDisconnected()).sslOptions(settings.sslOptions())
                     .requireResp3(settings.trackingMode() == TrackingMode.SAME_CONNECTION)
-                    .groupBySlot(cluster).observer(new Observer()).listener(new DataConnectionEvents());
+                    .groupBySlot(cluster).clientName(settings.clientName("data")).observer(new Observer())
+                    .listener(new DataConnectionEvents());
             KeyPrefixes<K> cachedKeys = settings.cachedKeys();
             if (cachedKeys != null && optIn) {
                 loaderBuilder.optIn(cachedKeys); // CLIENT CACHING YES before each MGET of keys that may be kept
@@ -162,7 +163,8 @@ final class NodeShard<K, V> implements AutoCloseable {
             this.mode = decideMode(settings.trackingMode(), settings.connectTimeout());
             if (mode == TrackingMode.REDIRECT) {
                 builtListener = InvalidationListener.builder().keyCodec(settings.codec()).redisUri(uri)
-                        .clientResources(resources).heartbeatInterval(settings.heartbeatInterval())
+                        .clientResources(resources).clientName(settings.clientName("invalidation"))
+                        .heartbeatInterval(settings.heartbeatInterval())
                         .heartbeatTimeout(settings.heartbeatTimeout()).reconnectDebounce(settings.reconnectDebounce())
                         .connectTimeout(settings.connectTimeout()).handshakeTimeout(settings.handshakeTimeout())
                         .socketOptions(sockets).sslOptions(settings.sslOptions()).readServerRunId(sentinel)

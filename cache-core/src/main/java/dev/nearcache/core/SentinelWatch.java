@@ -38,7 +38,7 @@ final class SentinelWatch implements AutoCloseable {
         this.client = RedisClient.create(resources);
         client.setOptions(settings.clientOptions(ClientOptions.builder()).build());
         for (RedisURI sentinel : uri.getSentinels()) {
-            RedisURI node = RedisUris.builder(sentinel).withClientName("nearcache-sentinel-watch")
+            RedisURI node = RedisUris.builder(sentinel).withClientName(settings.clientName("sentinel-watch"))
                     .withTimeout(settings.handshakeTimeout()).build();
             try {
                 StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub(StringCodec.UTF8,

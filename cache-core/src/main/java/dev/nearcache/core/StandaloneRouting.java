@@ -45,8 +45,8 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
                     }
                 }
             });
-            builtClient = RedisClient.create(resources, RedisUris.builder(uri).withClientName("nearcache-writer")
-                    .withTimeout(settings.handshakeTimeout()).build());
+            builtClient = RedisClient.create(resources, RedisUris.builder(uri)
+                    .withClientName(settings.clientName("writer")).withTimeout(settings.handshakeTimeout()).build());
             builtClient.setOptions(settings.clientOptions(ClientOptions.builder())
                     .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout())).build());
             this.writer = builtClient.connect(settings.codec());

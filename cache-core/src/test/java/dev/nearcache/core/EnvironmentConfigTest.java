@@ -80,6 +80,8 @@ class EnvironmentConfigTest {
         assertFalse(b.negativeCaching);
         assertEquals(Duration.ofHours(1), b.readThroughTtl);
         assertEquals(100L, apply(Map.of("NEARCACHE_MAXIMUM_SIZE", "100")).maximumSize);
+        assertEquals(Duration.ofSeconds(3), apply(Map.of("NEARCACHE_CONNECT_TIMEOUT", "3s")).connectTimeout);
+        assertEquals("orders", apply(Map.of("NEARCACHE_CLIENT_NAME", "orders")).clientName);
         assertTrue(b.serverTtl, "the server TTL bounds entries unless turned off");
         assertFalse(apply(Map.of("NEARCACHE_SERVER_TTL", "false")).serverTtl);
     }
@@ -113,6 +115,10 @@ class EnvironmentConfigTest {
                 failure(Map.of("NEARCACHE_SERVER_TTL", "yes please")));
         assertEquals("NEARCACHE_COMMAND_TIMEOUT: commandTimeout must be between 10 ms and 10 minutes, got PT0.009S",
                 failure(Map.of("NEARCACHE_COMMAND_TIMEOUT", "9ms")));
+        assertEquals("NEARCACHE_CONNECT_TIMEOUT: connectTimeout must be between 100 ms and 5 minutes, got PT0.05S",
+                failure(Map.of("NEARCACHE_CONNECT_TIMEOUT", "50ms")));
+        assertEquals("NEARCACHE_CLIENT_NAME: clientName must be 1 to 40 letters, digits or -_.: (Redis forbids spaces"
+                + " in a client name), but was 'order service'", failure(Map.of("NEARCACHE_CLIENT_NAME", "order service")));
         assertEquals("NEARCACHE_HEARTBEAT_INTERVAL: heartbeatInterval must be between 10 ms and 1 minute, got PT0.005S",
                 failure(Map.of("NEARCACHE_HEARTBEAT_INTERVAL", "5ms")));
         assertEquals("NEARCACHE_RECONNECT_DEBOUNCE: reconnectDebounce must be between 0 and 1 minute, got PT2M",

@@ -96,6 +96,20 @@ class NearCacheIT {
     }
 
     @Test
+    void everyConnectionCarriesTheApplicationsNameBeforeItsRole() {
+        try (NearCache<String, String> cache = builder().clientName("orders").connectTimeout(Duration.ofSeconds(3))
+                .build()) {
+            cache.set("named", "1");
+            assertEquals("1", cache.get("named"));
+            java.util.List<String> names = java.util.Arrays.stream(other.sync().clientList().split("\n"))
+                    .map(line -> line.replaceAll(".* name=(\\S*) .*", "$1")).filter(n -> n.startsWith("orders"))
+                    .sorted().toList();
+            assertEquals(java.util.List.of("orders:nearcache-data-0", "orders:nearcache-data-1",
+                    "orders:nearcache-invalidation", "orders:nearcache-writer"), names);
+        }
+    }
+
+    @Test
     void sharedClientResourcesAreUsedAndLeftRunning() {
         io.lettuce.core.resource.ClientResources shared = io.lettuce.core.resource.DefaultClientResources.create();
         try {

@@ -32,6 +32,9 @@ class SettingsBoundsIT {
         return Stream.of(
                 at("commandTimeout 10 ms", b -> b.commandTimeout(Duration.ofMillis(10))),
                 at("commandTimeout 10 minutes", b -> b.commandTimeout(Duration.ofMinutes(10))),
+                at("connectTimeout 100 ms", b -> b.connectTimeout(Duration.ofMillis(100))),
+                at("connectTimeout 5 minutes", b -> b.connectTimeout(Duration.ofMinutes(5))),
+                at("clientName of 40 characters", b -> b.clientName("a".repeat(40))),
                 at("heartbeatInterval 10 ms", b -> b.heartbeatInterval(Duration.ofMillis(10))),
                 at("heartbeatInterval 1 minute", b -> b.heartbeatInterval(Duration.ofMinutes(1))),
                 at("heartbeatTimeout 10 ms", b -> b.heartbeatTimeout(Duration.ofMillis(10))),
@@ -92,6 +95,8 @@ class SettingsBoundsIT {
         return Stream.of(
                 at("commandTimeout", b -> b.commandTimeout(NearCacheBuilder.MIN_COMMAND_TIMEOUT.minus(ms))),
                 at("commandTimeout", b -> b.commandTimeout(BatchingLoaderBuilder.MAX_COMMAND_TIMEOUT.plus(ms))),
+                at("connectTimeout", b -> b.connectTimeout(BatchingLoaderBuilder.MIN_CONNECT_TIMEOUT.minus(ms))),
+                at("connectTimeout", b -> b.connectTimeout(BatchingLoaderBuilder.MAX_CONNECT_TIMEOUT.plus(ms))),
                 at("heartbeatInterval", b -> b.heartbeatInterval(InvalidationListenerBuilder.MIN_HEARTBEAT.minus(ms))),
                 at("heartbeatInterval",
                         b -> b.heartbeatInterval(InvalidationListenerBuilder.MAX_HEARTBEAT_INTERVAL.plus(ms))),

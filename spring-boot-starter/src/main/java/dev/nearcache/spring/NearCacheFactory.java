@@ -76,6 +76,13 @@ final class NearCacheFactory {
         if (p.getCommandTimeout() == null) { // Boot's command timeout, unless the cache has its own
             set(REDIS + "timeout", binder.bind(REDIS + "timeout", Duration.class).orElse(null), b::commandTimeout);
         }
+        if (p.getConnectTimeout() == null) {
+            set(REDIS + "connect-timeout", binder.bind(REDIS + "connect-timeout", Duration.class).orElse(null),
+                    b::connectTimeout);
+        }
+        if (p.getClientName() == null) {
+            set(REDIS + "client-name", binder.bind(REDIS + "client-name", String.class).orElse(null), b::clientName);
+        }
         if (resources != null) {
             b.clientResources(resources);
         }
@@ -89,6 +96,8 @@ final class NearCacheFactory {
         set("nearcache.batch-size", p.getBatchSize(), b::batchSize);
         set("nearcache.connections", p.getConnections(), b::connections);
         set("nearcache.command-timeout", p.getCommandTimeout(), b::commandTimeout);
+        set("nearcache.connect-timeout", p.getConnectTimeout(), b::connectTimeout);
+        set("nearcache.client-name", p.getClientName(), b::clientName);
         set("nearcache.heartbeat-interval", p.getHeartbeatInterval(), b::heartbeatInterval);
         set("nearcache.heartbeat-timeout", p.getHeartbeatTimeout(), b::heartbeatTimeout);
         set("nearcache.reconnect-debounce", p.getReconnectDebounce(), b::reconnectDebounce);

@@ -39,6 +39,13 @@ public class NearCacheProperties {
     private Integer connections;
     /** How long a Redis command may take before it fails and its connection is replaced (default 2s). */
     private Duration commandTimeout;
+    /**
+     * How long opening a connection may take (default spring.data.redis.connect-timeout, else five command timeouts
+     * within 1s to 10s).
+     */
+    private Duration connectTimeout;
+    /** Shown before each connection's role in CLIENT LIST, e.g. orders:nearcache-data-0 (default spring.data.redis.client-name). */
+    private String clientName;
     /** PING interval on the invalidation connection (default 1s). */
     private Duration heartbeatInterval;
     /** A later PONG counts as a lost connection (default two intervals). */
@@ -255,6 +262,22 @@ public class NearCacheProperties {
 
     public void setCommandTimeout(Duration commandTimeout) {
         this.commandTimeout = commandTimeout;
+    }
+
+    public Duration getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public String getClientName() {
+        return clientName;
+    }
+
+    public void setClientName(String clientName) {
+        this.clientName = clientName;
     }
 
     public Duration getHeartbeatInterval() {

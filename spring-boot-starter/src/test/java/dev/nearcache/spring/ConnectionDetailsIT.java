@@ -73,6 +73,39 @@ class ConnectionDetailsIT {
     }
 
     @Test
+    void bootsClientNameAndConnectTimeoutApplyUnlessTheCacheHasItsOwn() {
+        runner().withPropertyValues("spring.data.redis.url=" + redis.server().uri(),
+                "spring.data.redis.client-name=orders", "spring.data.redis.connect-timeout=3s").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertEquals(java.util.List.of("orders:nearcache-data-0", "orders:nearcache-data-1",
+                    "orders:nearcache-invalidation", "orders:nearcache-writer"), clientNames("orders:"));
+        });
+        runner().withPropertyValues("spring.data.redis.url=" + redis.server().uri(),
+                "spring.data.redis.client-name=orders", "nearcache.client-name=orders-cache").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertEquals(4, clientNames("orders-cache:").size(), "nearcache.client-name goes first");
+        });
+        runner().withPropertyValues("spring.data.redis.url=" + redis.server().uri(),
+                "spring.data.redis.client-name=order service").run(context -> assertThat(context).getFailure()
+                        .rootCause().hasMessageContaining("spring.data.redis.client-name: clientName must be"));
+        runner().withPropertyValues("spring.data.redis.url=" + redis.server().uri(),
+                "spring.data.redis.connect-timeout=1ms").run(context -> assertThat(context).getFailure()
+                        .rootCause().hasMessageContaining("spring.data.redis.connect-timeout: connectTimeout must be"));
+    }
+
+    /** The names in CLIENT LIST that begin with {@code prefix}, sorted. */
+    private static java.util.List<String> clientNames(String prefix) {
+        RedisClient client = RedisClient.create(redis.server().uri());
+        try (StatefulRedisConnection<String, String> direct = client.connect()) {
+            return java.util.Arrays.stream(direct.sync().clientList().split("\n"))
+                    .map(line -> line.replaceAll(".* name=(\\S*) .*", "$1")).filter(n -> n.startsWith(prefix))
+                    .sorted().toList();
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
     void anSslBundleIsWhatTheTlsConnectionTrusts(@TempDir Path dir) throws Exception {
         assumeTrue(Certificates.opensslAvailable(dir), "openssl is not installed");
         Certificates certs = Certificates.make(dir, "DNS:localhost,IP:127.0.0.1");
