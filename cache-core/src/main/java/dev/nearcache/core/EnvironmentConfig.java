@@ -93,6 +93,11 @@ final class EnvironmentConfig {
         if (serverTtl != null) {
             set("NEARCACHE_SERVER_TTL", () -> builder.serverTtl(bool("NEARCACHE_SERVER_TTL", serverTtl)));
         }
+        String startWithout = value(env, "NEARCACHE_START_WITHOUT_REDIS");
+        if (startWithout != null) {
+            set("NEARCACHE_START_WITHOUT_REDIS", () ->
+                    builder.startWithoutRedis(bool("NEARCACHE_START_WITHOUT_REDIS", startWithout)));
+        }
         String failFast = value(env, "NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED");
         if (failFast != null) {
             set("NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED", () ->

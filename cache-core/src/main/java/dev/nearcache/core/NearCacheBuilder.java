@@ -77,6 +77,7 @@ public final class NearCacheBuilder<K, V> {
     Duration commandTimeout = BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
     Duration connectTimeout;
     String clientName;
+    boolean startWithoutRedis;
     Duration heartbeatInterval = InvalidationListenerBuilder.DEFAULT_HEARTBEAT_INTERVAL;
     Duration heartbeatTimeout;
     Duration reconnectDebounce = InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
@@ -116,6 +117,7 @@ public final class NearCacheBuilder<K, V> {
         this.commandTimeout = from.commandTimeout;
         this.connectTimeout = from.connectTimeout;
         this.clientName = from.clientName;
+        this.startWithoutRedis = from.startWithoutRedis;
         this.heartbeatInterval = from.heartbeatInterval;
         this.heartbeatTimeout = from.heartbeatTimeout;
         this.reconnectDebounce = from.reconnectDebounce;
@@ -513,6 +515,18 @@ public final class NearCacheBuilder<K, V> {
         return this;
     }
 
+    /**
+     * Whether {@link #build()} returns a cache even when Redis cannot be reached (default false: it throws). Such a
+     * cache connects in the background (after 1 s, then twice as long each time, up to every 30 s) and caches
+     * nothing until it has: a read-through ({@link NearCache#get(Object, java.util.function.Function)}) calls its
+     * loader meanwhile, without writing to Redis; other reads and all writes throw
+     * {@link NearCacheNotConnectedException}. A refused permission or a bad setting still fails the build.
+     */
+    public NearCacheBuilder<K, V> startWithoutRedis(boolean enabled) {
+        this.startWithoutRedis = enabled;
+        return this;
+    }
+
     /** Time between heartbeat PINGs on the invalidation connection (10 ms to 1 minute; default 1 s). */
     public NearCacheBuilder<K, V> heartbeatInterval(Duration interval) {
         this.heartbeatInterval = within("heartbeatInterval", interval, InvalidationListenerBuilder.MIN_HEARTBEAT,
@@ -614,7 +628,19 @@ public final class NearCacheBuilder<K, V> {
                 }
             }
         }
-        TrackingNearCache<K, V> cache = new TrackingNearCache<>(settings());
+        NearCacheSettings<K, V> settings = settings();
+        NearCache<K, V> cache;
+        try {
+            cache = new TrackingNearCache<>(settings);
+        } catch (NearCacheConfigurationException e) {
+            throw e;
+        } catch (NearCacheException e) {
+            if (!startWithoutRedis) {
+                throw e;
+            }
+            cache = new ConnectingNearCache<>(() -> new TrackingNearCache<>(settings), settings.endpoint(),
+                    settings.trackingMode(), e);
+        }
         for (Map.Entry<MeterRegistry, String> registry : meterRegistries) {
             new NearCacheMetrics(cache, registry.getValue()).bindTo(registry.getKey());
         }

@@ -37,7 +37,9 @@ import java.util.function.ToLongFunction;
  * binding to several registries records batches in each. Each meter reads its own counter.
  */
 public final class NearCacheMetrics implements MeterBinder {
+    private final NearCache<?, ?> facade;
     private final TrackingNearCache<?, ?> cache;
+    private final String name;
     private final Tags tags;
     private final boolean percentileHistograms;
 
@@ -48,16 +50,20 @@ public final class NearCacheMetrics implements MeterBinder {
     public NearCacheMetrics(NearCache<?, ?> cache, String name) {
         Objects.requireNonNull(cache, "cache must not be null");
         Objects.requireNonNull(name, "name must not be null");
-        if (!(cache instanceof TrackingNearCache)) {
+        if (!(cache instanceof TrackingNearCache) && !(cache instanceof ConnectingNearCache)) {
             throw new IllegalArgumentException("cache must be built by NearCache.builder(), got " + cache.getClass());
         }
-        this.cache = (TrackingNearCache<?, ?>) cache;
+        this.facade = cache;
+        this.cache = cache instanceof TrackingNearCache<?, ?> connected ? connected : null;
+        this.name = name;
         this.tags = Tags.of(Tag.of("cache", name));
         this.percentileHistograms = true;
     }
 
     private NearCacheMetrics(NearCacheMetrics from, boolean percentileHistograms) {
+        this.facade = from.facade;
         this.cache = from.cache;
+        this.name = from.name;
         this.tags = from.tags;
         this.percentileHistograms = percentileHistograms;
     }
@@ -71,8 +77,17 @@ public final class NearCacheMetrics implements MeterBinder {
         return new NearCacheMetrics(this, publish);
     }
 
+    /**
+     * Registers the meters; for a cache that started without Redis, once it has connected (before that it has
+     * nothing to measure).
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
+        if (cache == null) {
+            ((ConnectingNearCache<?, ?>) facade).whenConnected(connected ->
+                    new NearCacheMetrics(connected, name).percentileHistograms(percentileHistograms).bindTo(registry));
+            return;
+        }
         counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"), s -> s.hits());
         counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"), s -> s.misses());
         counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"), s -> s.loads());

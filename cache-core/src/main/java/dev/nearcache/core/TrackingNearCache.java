@@ -311,7 +311,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
         write(key, value, validTtl(ttl), false);
     }
 
-    private static Duration validTtl(Duration ttl) {
+    static Duration validTtl(Duration ttl) {
         Objects.requireNonNull(ttl, "ttl must not be null");
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, got " + ttl);

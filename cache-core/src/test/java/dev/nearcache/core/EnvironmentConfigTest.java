@@ -82,6 +82,7 @@ class EnvironmentConfigTest {
         assertEquals(100L, apply(Map.of("NEARCACHE_MAXIMUM_SIZE", "100")).maximumSize);
         assertEquals(Duration.ofSeconds(3), apply(Map.of("NEARCACHE_CONNECT_TIMEOUT", "3s")).connectTimeout);
         assertEquals("orders", apply(Map.of("NEARCACHE_CLIENT_NAME", "orders")).clientName);
+        assertTrue(apply(Map.of("NEARCACHE_START_WITHOUT_REDIS", "true")).startWithoutRedis);
         assertTrue(b.serverTtl, "the server TTL bounds entries unless turned off");
         assertFalse(apply(Map.of("NEARCACHE_SERVER_TTL", "false")).serverTtl);
     }

@@ -35,7 +35,7 @@ class NearCacheBuilderTest {
                 .metrics(new SimpleMeterRegistry(), "products").batchSize(77).verifyRate(9)
                 .staleIfError(Duration.ofSeconds(30)).cachedPrefixes("p:").trackingMode(TrackingMode.REDIRECT)
                 .broadcast(true).verifyFlushThreshold(5).connections(3).commandTimeout(Duration.ofSeconds(3))
-                .connectTimeout(Duration.ofSeconds(4)).clientName("orders")
+                .connectTimeout(Duration.ofSeconds(4)).clientName("orders").startWithoutRedis(true)
                 .heartbeatInterval(Duration.ofSeconds(2)).heartbeatTimeout(Duration.ofSeconds(4))
                 .reconnectDebounce(Duration.ofMillis(300)).readThroughTtl(Duration.ofMinutes(5));
         NearCacheBuilder<byte[], byte[]> after = before.codec(ByteArrayCodec.INSTANCE);

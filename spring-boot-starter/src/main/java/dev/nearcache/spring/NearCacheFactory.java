@@ -92,6 +92,7 @@ final class NearCacheFactory {
         set("nearcache.max-value-bytes", p.getMaxValueBytes(), v -> b.maxValueBytes(intBytes(v)));
         set("nearcache.negative-caching", p.getNegativeCaching(), b::negativeCaching);
         set("nearcache.server-ttl", p.getServerTtl(), b::serverTtl);
+        set("nearcache.start-without-redis", p.getStartWithoutRedis(), b::startWithoutRedis);
         set("nearcache.fail-fast-when-disconnected", p.getFailFastWhenDisconnected(), b::failFastWhenDisconnected);
         set("nearcache.batch-size", p.getBatchSize(), b::batchSize);
         set("nearcache.connections", p.getConnections(), b::connections);

@@ -2,6 +2,7 @@ package dev.nearcache.spring;
 
 import dev.nearcache.core.NearCache;
 import dev.nearcache.core.NearCacheException;
+import dev.nearcache.core.NearCacheNotConnectedException;
 import dev.nearcache.core.NearCacheStats;
 import io.lettuce.core.RedisCommandExecutionException;
 import java.time.Duration;
@@ -72,7 +73,8 @@ final class NearCacheHealthIndicator implements HealthIndicator {
                 }
             }
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            return cause instanceof NearCacheException ? "the read failed" : cause.getClass().getSimpleName();
+            return cause instanceof NearCacheNotConnectedException ? "not connected yet (started without Redis)"
+                    : cause instanceof NearCacheException ? "the read failed" : cause.getClass().getSimpleName();
         }
     }
 }

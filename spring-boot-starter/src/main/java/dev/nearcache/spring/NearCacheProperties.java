@@ -31,6 +31,11 @@ public class NearCacheProperties {
     private Boolean negativeCaching;
     /** Keep a value no longer than its key's TTL in Redis, read with each value (default true). */
     private Boolean serverTtl;
+    /**
+     * Start even when Redis cannot be reached (default false: start-up fails): until the cache connects, tried again
+     * in the background, @Cacheable methods run every time and nothing is cached; evictions fail.
+     */
+    private Boolean startWithoutRedis;
     /** Fail reads and writes at once while disconnected instead of waiting up to the command timeout (default false). */
     private Boolean failFastWhenDisconnected;
     /** Most keys per MGET (default 512). */
@@ -230,6 +235,14 @@ public class NearCacheProperties {
 
     public void setServerTtl(Boolean serverTtl) {
         this.serverTtl = serverTtl;
+    }
+
+    public Boolean getStartWithoutRedis() {
+        return startWithoutRedis;
+    }
+
+    public void setStartWithoutRedis(Boolean startWithoutRedis) {
+        this.startWithoutRedis = startWithoutRedis;
     }
 
     public Boolean getFailFastWhenDisconnected() {

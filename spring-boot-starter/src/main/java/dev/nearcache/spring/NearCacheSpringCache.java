@@ -2,6 +2,7 @@ package dev.nearcache.spring;
 
 import dev.nearcache.core.NearCache;
 import dev.nearcache.core.NearCacheException;
+import dev.nearcache.core.NearCacheNotConnectedException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -40,7 +41,9 @@ import org.springframework.util.ObjectUtils;
  *       {@link IllegalArgumentException} naming its class, before Redis is asked.</li>
  * </ul>
  *
- * Thread-safe. A Redis failure surfaces as the near cache's {@code NearCacheException}.
+ * Thread-safe. A Redis failure surfaces as the near cache's {@code NearCacheException}. Started without Redis
+ * ({@code nearcache.start-without-redis}), until the near cache connects: reads miss, so the method runs each time;
+ * puts are not written (a warning at most once a minute); evictions and {@code clear()} throw, never skipped.
  */
 public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
     private static final Logger log = LoggerFactory.getLogger(NearCacheSpringCache.class);
@@ -66,6 +69,7 @@ public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
     private final Duration ttl;
     private final ConcurrentMap<String, CompletableFuture<Object>> retrieving = new ConcurrentHashMap<>();
     private final AtomicLong nextDecodeLog = new AtomicLong(System.nanoTime());
+    private final AtomicLong nextNotWrittenLog = new AtomicLong(System.nanoTime());
     final LongAdder hits = new LongAdder();
     final LongAdder misses = new LongAdder();
     final LongAdder puts = new LongAdder();
@@ -108,7 +112,19 @@ public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
     @Override
     protected Object lookup(Object key) {
         String redisKey = redisKey(key);
-        return stored(redisKey, cache.get(redisKey));
+        byte[] bytes;
+        try {
+            bytes = cache.get(redisKey);
+        } catch (NearCacheNotConnectedException e) {
+            bytes = null; // started without Redis (nearcache.start-without-redis): a miss, so the method runs
+        }
+        return stored(redisKey, bytes);
+    }
+
+    /** {@code getAsync}, but completed with null (a miss) while the cache has not connected to Redis yet. */
+    private CompletableFuture<byte[]> getAsync(String redisKey) {
+        return cache.getAsync(redisKey).exceptionallyCompose(e -> e instanceof NearCacheNotConnectedException
+                ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(e));
     }
 
     /** The stored value of {@code bytes} (counted as a hit), or null for a miss or a value that did not decode. */
@@ -185,7 +201,7 @@ public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
     @Override
     public CompletableFuture<?> retrieve(Object key) {
         String redisKey = redisKey(key);
-        return cache.getAsync(redisKey).thenApply(bytes -> {
+        return getAsync(redisKey).thenApply(bytes -> {
             Object stored = stored(redisKey, bytes);
             if (stored == null) {
                 return null;
@@ -198,7 +214,7 @@ public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
     @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
         String redisKey = redisKey(key);
-        return cache.getAsync(redisKey).thenCompose(bytes -> {
+        return getAsync(redisKey).thenCompose(bytes -> {
             Object stored = stored(redisKey, bytes);
             if (stored != null) {
                 return CompletableFuture.completedFuture((T) fromStoreValue(stored));
@@ -250,12 +266,30 @@ public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
     public void put(Object key, Object value) {
         String redisKey = redisKey(key);
         byte[] bytes = serializer.serialize(toStoreValue(value));
-        if (ttl == null) {
-            cache.set(redisKey, bytes);
-        } else {
-            cache.set(redisKey, bytes, ttl);
+        try {
+            if (ttl == null) {
+                cache.set(redisKey, bytes);
+            } else {
+                cache.set(redisKey, bytes, ttl);
+            }
+        } catch (NearCacheNotConnectedException e) {
+            notWritten(e);
+            return;
         }
         puts.increment();
+    }
+
+    /**
+     * A put while the cache has not connected to Redis yet is not written (the method's result is still returned),
+     * so that {@code @Cacheable} serves through the method; said at most once a minute. An eviction is never skipped.
+     */
+    private void notWritten(NearCacheNotConnectedException e) {
+        long now = System.nanoTime();
+        long next = nextNotWrittenLog.get();
+        if (now - next >= 0 && nextNotWrittenLog.compareAndSet(next, now + LOG_EVERY_NANOS)) {
+            log.warn("cache '{}': values are not written to Redis until the near cache connects ({})", name,
+                    e.getMessage());
+        }
     }
 
     @Override
