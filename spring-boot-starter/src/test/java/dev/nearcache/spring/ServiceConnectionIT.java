@@ -8,7 +8,6 @@ import dev.nearcache.spring.NearCacheAutoConfigurationIT.Product;
 import dev.nearcache.spring.NearCacheAutoConfigurationIT.ProductService;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
@@ -24,7 +23,7 @@ import org.testcontainers.containers.GenericContainer;
 /**
  * A Redis container with Boot's {@code @ServiceConnection}, as an application's own tests have it: the near cache
  * connects where the container's {@code DataRedisConnectionDetails} say, with no {@code spring.data.redis.*}
- * property. Runs where a Docker engine answers; skipped elsewhere, with the reason logged.
+ * property. Runs where a Docker engine answers; skipped elsewhere, with the reason printed on the console.
  */
 @SpringBootTest(classes = {App.class, ServiceConnectionIT.Containers.class},
         properties = "spring.data.redis.url=redis://127.0.0.1:1") // the container's details go ahead of it
@@ -35,8 +34,9 @@ class ServiceConnectionIT {
     static void docker() {
         boolean docker = DockerClientFactory.instance().isDockerAvailable();
         if (!docker) {
-            LoggerFactory.getLogger(ServiceConnectionIT.class).warn("ServiceConnectionIT skipped: no Docker engine"
-                    + " answers here, so no Redis container can start");
+            // on the console, not only in the log file: a skip should be seen where the test results are read
+            System.out.println("ServiceConnectionIT skipped: no Docker engine answers here, so no Redis container can"
+                    + " start");
         }
         assumeTrue(docker, "no Docker engine answers here, so no Redis container can start");
     }
