@@ -51,14 +51,18 @@ public final class LogsOnFailure implements BeforeAllCallback, BeforeEachCallbac
     @Override
     public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable failure)
             throws Throwable {
-        print(context, "set-up");
+        if (!(failure instanceof org.opentest4j.TestAbortedException)) { // a failed assumption is a skip, not a failure
+            print(context, "set-up");
+        }
         throw failure;
     }
 
     @Override
     public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable failure)
             throws Throwable {
-        print(context, "set-up of " + context.getDisplayName());
+        if (!(failure instanceof org.opentest4j.TestAbortedException)) {
+            print(context, "set-up of " + context.getDisplayName());
+        }
         throw failure;
     }
 
