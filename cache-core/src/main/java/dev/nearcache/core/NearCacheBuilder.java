@@ -51,7 +51,7 @@ public final class NearCacheBuilder<K, V> {
      */
     static final Duration MIN_COMMAND_TIMEOUT = Duration.ofMillis(10);
 
-    private final RedisCodec<K, V> codec;
+    RedisCodec<K, V> codec;
     /** Default time between looks at a cluster's topology. */
     static final Duration DEFAULT_TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(1);
 
@@ -92,44 +92,6 @@ public final class NearCacheBuilder<K, V> {
 
     NearCacheBuilder(RedisCodec<K, V> codec) {
         this.codec = codec;
-    }
-
-    private NearCacheBuilder(NearCacheBuilder<?, ?> from, RedisCodec<K, V> codec) {
-        this.codec = codec;
-        this.redisUris = from.redisUris;
-        this.cluster = from.cluster;
-        this.topologyRefreshPeriod = from.topologyRefreshPeriod;
-        this.maximumSize = from.maximumSize;
-        this.maximumWeight = from.maximumWeight;
-        this.localTtl = from.localTtl;
-        this.maxValueBytes = from.maxValueBytes;
-        this.negativeCaching = from.negativeCaching;
-        this.serverTtl = from.serverTtl;
-        this.failFastWhenDisconnected = from.failFastWhenDisconnected;
-        this.tlsCaFile = from.tlsCaFile;
-        this.tlsCertFile = from.tlsCertFile;
-        this.tlsKeyFile = from.tlsKeyFile;
-        this.tlsTrustManagers = from.tlsTrustManagers;
-        this.tlsKeyManagers = from.tlsKeyManagers;
-        this.tlsVerifyPeer = from.tlsVerifyPeer;
-        this.batchSize = from.batchSize;
-        this.connections = from.connections;
-        this.commandTimeout = from.commandTimeout;
-        this.connectTimeout = from.connectTimeout;
-        this.clientName = from.clientName;
-        this.startWithoutRedis = from.startWithoutRedis;
-        this.heartbeatInterval = from.heartbeatInterval;
-        this.heartbeatTimeout = from.heartbeatTimeout;
-        this.reconnectDebounce = from.reconnectDebounce;
-        this.readThroughTtl = from.readThroughTtl;
-        this.clientResources = from.clientResources;
-        this.verifyRate = from.verifyRate;
-        this.staleIfError = from.staleIfError;
-        this.cachedPrefixes = from.cachedPrefixes;
-        this.trackingMode = from.trackingMode;
-        this.broadcast = from.broadcast;
-        this.verifyFlushThreshold = from.verifyFlushThreshold;
-        this.meterRegistries.addAll(from.meterRegistries);
     }
 
     /**
@@ -211,11 +173,15 @@ public final class NearCacheBuilder<K, V> {
      * The codec of keys and values: Lettuce's {@code StringCodec.UTF8} (the default), {@code ByteArrayCodec},
      * {@link JsonCodec} (UTF-8 string keys, JSON values: {@code .codec(new JsonCodec<>(mapper, Product.class))}), or
      * any other {@link RedisCodec}; {@code RedisCodec.of(keyCodec, valueCodec)} pairs a key codec with a value
-     * codec of another type. Returns a builder of the codec's types with the settings made so far.
+     * codec of another type. Returns this builder, typed for the codec, with the settings made so far (as
+     * Caffeine's {@code weigher} does): go on with the returned reference, not the one before.
      */
+    @SuppressWarnings("unchecked")
     public <K1, V1> NearCacheBuilder<K1, V1> codec(RedisCodec<K1, V1> codec) {
         Objects.requireNonNull(codec, "codec must not be null");
-        return new NearCacheBuilder<>(this, codec);
+        NearCacheBuilder<K1, V1> self = (NearCacheBuilder<K1, V1>) this;
+        self.codec = codec;
+        return self;
     }
 
     /**
@@ -649,16 +615,7 @@ public final class NearCacheBuilder<K, V> {
 
     /** Validates what depends on several settings and freezes them all, with the derived values. */
     NearCacheSettings<K, V> settings() {
-        List<RedisURI> uris = checkTls();
-        return new NearCacheSettings<>(codec, uris, cluster, topologyRefreshPeriod,
-                maximumWeight >= 0 ? -1 : maximumSize >= 0 ? maximumSize : DEFAULT_MAXIMUM_SIZE, maximumWeight,
-                localTtl, maxValueBytes, negativeCaching, serverTtl, failFastWhenDisconnected, batchSize, connections,
-                commandTimeout, connectTimeout != null ? connectTimeout
-                        : BatchingLoaderBuilder.defaultConnectTimeout(commandTimeout),
-                clientName == null ? "nearcache" : clientName + ":nearcache", heartbeatInterval,
-                heartbeatTimeout != null ? heartbeatTimeout : heartbeatInterval.multipliedBy(2), reconnectDebounce,
-                readThroughTtl, sslOptions(), endpoint(), clientResources, verifyRate, verifyFlushThreshold,
-                staleIfError, cachedPrefixes, trackingMode, broadcast);
+        return new NearCacheSettings<>(this, checkTls(), sslOptions(), endpoint());
     }
 
     /**

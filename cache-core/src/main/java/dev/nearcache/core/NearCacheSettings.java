@@ -12,40 +12,204 @@ import java.util.List;
 /**
  * Every setting of one cache, validated once by {@link NearCacheBuilder#build()} and frozen: the runtime classes take
  * this, never the builder, and values derived from several settings (the connect timeout, the client options every
- * connection shares) are computed here and nowhere else. Immutable, so thread-safe.
- *
- * @param redisUris      the servers, TLS verification already applied ({@code verifyPeer=NONE} only when meant)
- * @param maximumSize    entries kept locally, or -1 when bounded by {@code maximumWeight}
- * @param maximumWeight  bytes kept locally, or -1 when bounded by {@code maximumSize}
- * @param localTtl       the local entries' time to live, or null
- * @param connectTimeout how long connecting may take (given, or five command timeouts within 1 s to 10 s)
- * @param clientName     what every connection's name begins with ({@code nearcache} or {@code <app>:nearcache})
- * @param heartbeatTimeout the effective timeout (two intervals unless set)
- * @param readThroughTtl the TTL of read-through writes, or null
- * @param sslOptions     the TLS options (CA, client certificate), or null for Lettuce's defaults
- * @param endpoint       host:port or {@code cluster[host:port,...]}, for messages; never credentials
- * @param clientResources Lettuce resources owned by the application, or null for the cache's own
- * @param verifyRate     values the coherence canary checks a second (0: off)
- * @param verifyFlushThreshold mismatches after which the canary flushes everything
- * @param staleIfError   how long after losing coherence a value may still answer a read Redis cannot, or null
- * @param cachedPrefixes the only key prefixes tracked and kept (OPTIN tracking), or empty for every key
- * @param trackingMode   where invalidations are sent (AUTO: decided per node on connecting)
- * @param broadcast      BCAST tracking of the cached prefixes instead of OPTIN
+ * connection shares) are computed here and nowhere else. Made from the builder itself (a new setting is a field
+ * here, assigned from the builder's, and its accessor). Immutable, so thread-safe.
  */
-record NearCacheSettings<K, V>(RedisCodec<K, V> codec, List<RedisURI> redisUris, boolean cluster,
-                               Duration topologyRefreshPeriod, long maximumSize, long maximumWeight,
-                               Duration localTtl, int maxValueBytes, boolean negativeCaching, boolean serverTtl,
-                               boolean failFastWhenDisconnected, int batchSize, int connections,
-                               Duration commandTimeout, Duration connectTimeout, String clientName,
-                               Duration heartbeatInterval, Duration heartbeatTimeout,
-                               Duration reconnectDebounce, Duration readThroughTtl, SslOptions sslOptions,
-                               String endpoint, ClientResources clientResources, int verifyRate,
-                               int verifyFlushThreshold, Duration staleIfError, List<String> cachedPrefixes,
-                               TrackingMode trackingMode, boolean broadcast) {
+final class NearCacheSettings<K, V> {
+    private final RedisCodec<K, V> codec;
+    private final List<RedisURI> redisUris;
+    private final boolean cluster;
+    private final Duration topologyRefreshPeriod;
+    private final long maximumSize;
+    private final long maximumWeight;
+    private final Duration localTtl;
+    private final int maxValueBytes;
+    private final boolean negativeCaching;
+    private final boolean serverTtl;
+    private final boolean failFastWhenDisconnected;
+    private final int batchSize;
+    private final int connections;
+    private final Duration commandTimeout;
+    private final Duration connectTimeout;
+    private final String clientName;
+    private final Duration heartbeatInterval;
+    private final Duration heartbeatTimeout;
+    private final Duration reconnectDebounce;
+    private final Duration readThroughTtl;
+    private final SslOptions sslOptions;
+    private final String endpoint;
+    private final ClientResources clientResources;
+    private final int verifyRate;
+    private final int verifyFlushThreshold;
+    private final Duration staleIfError;
+    private final List<String> cachedPrefixes;
+    private final TrackingMode trackingMode;
+    private final boolean broadcast;
 
-    NearCacheSettings {
-        redisUris = List.copyOf(redisUris);
-        cachedPrefixes = List.copyOf(cachedPrefixes);
+    NearCacheSettings(NearCacheBuilder<K, V> b, List<RedisURI> redisUris, SslOptions sslOptions, String endpoint) {
+        this.codec = b.codec;
+        this.redisUris = List.copyOf(redisUris);
+        this.cluster = b.cluster;
+        this.topologyRefreshPeriod = b.topologyRefreshPeriod;
+        this.maximumSize = b.maximumWeight >= 0 ? -1 : b.maximumSize >= 0 ? b.maximumSize : NearCacheBuilder.DEFAULT_MAXIMUM_SIZE;
+        this.maximumWeight = b.maximumWeight;
+        this.localTtl = b.localTtl;
+        this.maxValueBytes = b.maxValueBytes;
+        this.negativeCaching = b.negativeCaching;
+        this.serverTtl = b.serverTtl;
+        this.failFastWhenDisconnected = b.failFastWhenDisconnected;
+        this.batchSize = b.batchSize;
+        this.connections = b.connections;
+        this.commandTimeout = b.commandTimeout;
+        this.connectTimeout = b.connectTimeout != null ? b.connectTimeout
+                : BatchingLoaderBuilder.defaultConnectTimeout(b.commandTimeout);
+        this.clientName = b.clientName == null ? "nearcache" : b.clientName + ":nearcache";
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.heartbeatTimeout = b.heartbeatTimeout != null ? b.heartbeatTimeout : b.heartbeatInterval.multipliedBy(2);
+        this.reconnectDebounce = b.reconnectDebounce;
+        this.readThroughTtl = b.readThroughTtl;
+        this.sslOptions = sslOptions;
+        this.endpoint = endpoint;
+        this.clientResources = b.clientResources;
+        this.verifyRate = b.verifyRate;
+        this.verifyFlushThreshold = b.verifyFlushThreshold;
+        this.staleIfError = b.staleIfError;
+        this.cachedPrefixes = List.copyOf(b.cachedPrefixes);
+        this.trackingMode = b.trackingMode;
+        this.broadcast = b.broadcast;
+    }
+
+    RedisCodec<K, V> codec() {
+        return codec;
+    }
+
+    /** The servers, TLS verification already applied ({@code verifyPeer=NONE} only when meant). */
+    List<RedisURI> redisUris() {
+        return redisUris;
+    }
+
+    boolean cluster() {
+        return cluster;
+    }
+
+    Duration topologyRefreshPeriod() {
+        return topologyRefreshPeriod;
+    }
+
+    /** Entries kept locally, or -1 when bounded by {@code maximumWeight}. */
+    long maximumSize() {
+        return maximumSize;
+    }
+
+    /** Bytes kept locally, or -1 when bounded by {@code maximumSize}. */
+    long maximumWeight() {
+        return maximumWeight;
+    }
+
+    /** The local entries' time to live, or null. */
+    Duration localTtl() {
+        return localTtl;
+    }
+
+    int maxValueBytes() {
+        return maxValueBytes;
+    }
+
+    boolean negativeCaching() {
+        return negativeCaching;
+    }
+
+    boolean serverTtl() {
+        return serverTtl;
+    }
+
+    boolean failFastWhenDisconnected() {
+        return failFastWhenDisconnected;
+    }
+
+    int batchSize() {
+        return batchSize;
+    }
+
+    int connections() {
+        return connections;
+    }
+
+    Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    /** How long connecting may take (given, or five command timeouts within 1 s to 10 s). */
+    Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** What every connection's name begins with ({@code nearcache} or {@code <app>:nearcache}). */
+    String clientName() {
+        return clientName;
+    }
+
+    Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** The effective timeout (two intervals unless set). */
+    Duration heartbeatTimeout() {
+        return heartbeatTimeout;
+    }
+
+    Duration reconnectDebounce() {
+        return reconnectDebounce;
+    }
+
+    /** The TTL of read-through writes, or null. */
+    Duration readThroughTtl() {
+        return readThroughTtl;
+    }
+
+    /** The TLS options (CA, client certificate), or null for Lettuce's defaults. */
+    SslOptions sslOptions() {
+        return sslOptions;
+    }
+
+    /** Host:port or {@code cluster[host:port,...]}, for messages; never credentials. */
+    String endpoint() {
+        return endpoint;
+    }
+
+    /** Lettuce resources owned by the application, or null for the cache's own. */
+    ClientResources clientResources() {
+        return clientResources;
+    }
+
+    /** Values the coherence canary checks a second (0: off). */
+    int verifyRate() {
+        return verifyRate;
+    }
+
+    /** Mismatches after which the canary flushes everything. */
+    int verifyFlushThreshold() {
+        return verifyFlushThreshold;
+    }
+
+    /** How long after losing coherence a value may still answer a read Redis cannot, or null. */
+    Duration staleIfError() {
+        return staleIfError;
+    }
+
+    /** The only key prefixes tracked and kept (OPTIN tracking), or empty for every key. */
+    List<String> cachedPrefixes() {
+        return cachedPrefixes;
+    }
+
+    /** Where invalidations are sent (AUTO: decided per node on connecting). */
+    TrackingMode trackingMode() {
+        return trackingMode;
+    }
+
+    /** BCAST tracking of the cached prefixes instead of OPTIN. */
+    boolean broadcast() {
+        return broadcast;
     }
 
     /** Which keys are tracked and kept (opt-in caching), or null when every key is. */
