@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,120 +68,76 @@ final class EnvironmentConfig {
             }
         }
         tls(env, builder);
-        String size = value(env, "NEARCACHE_MAXIMUM_SIZE");
-        if (size != null) {
-            set("NEARCACHE_MAXIMUM_SIZE", () ->
-                    builder.maximumSize(longValue("NEARCACHE_MAXIMUM_SIZE", size, "a whole number of entries, e.g. 10000")));
+        for (Variable<?> variable : SETTINGS) {
+            variable.apply(env, builder);
         }
-        String weight = value(env, "NEARCACHE_MAXIMUM_WEIGHT");
-        if (weight != null) {
-            set("NEARCACHE_MAXIMUM_WEIGHT", () -> builder.maximumWeight(bytes("NEARCACHE_MAXIMUM_WEIGHT", weight)));
+    }
+
+    /**
+     * The {@code NEARCACHE_*} variables, one line each: its name, how its text is read, and the builder setting it
+     * goes to (the connection variables above depend on one another and are read by hand).
+     */
+    private static final List<Variable<?>> SETTINGS = List.of(
+            new Variable<>("NEARCACHE_MAXIMUM_SIZE", whole("a whole number of entries, e.g. 10000"),
+                    NearCacheBuilder::maximumSize),
+            new Variable<>("NEARCACHE_MAXIMUM_WEIGHT", EnvironmentConfig::bytes, NearCacheBuilder::maximumWeight),
+            new Variable<>("NEARCACHE_LOCAL_TTL", EnvironmentConfig::duration, NearCacheBuilder::localTtl),
+            new Variable<>("NEARCACHE_MAX_VALUE_BYTES", (n, v) -> (int) Math.min(Integer.MAX_VALUE, bytes(n, v)),
+                    NearCacheBuilder::maxValueBytes),
+            new Variable<>("NEARCACHE_NEGATIVE_CACHING", EnvironmentConfig::bool, NearCacheBuilder::negativeCaching),
+            new Variable<>("NEARCACHE_SERVER_TTL", EnvironmentConfig::bool, NearCacheBuilder::serverTtl),
+            new Variable<>("NEARCACHE_START_WITHOUT_REDIS", EnvironmentConfig::bool,
+                    NearCacheBuilder::startWithoutRedis),
+            new Variable<>("NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED", EnvironmentConfig::bool,
+                    NearCacheBuilder::failFastWhenDisconnected),
+            new Variable<>("NEARCACHE_BATCH_SIZE", integer("a whole number of keys, e.g. 512"),
+                    NearCacheBuilder::batchSize),
+            new Variable<>("NEARCACHE_VERIFY_RATE", integer("a whole number of keys a second, e.g. 10 (0 turns the"
+                    + " canary off)"), NearCacheBuilder::verifyRate),
+            new Variable<>("NEARCACHE_CACHED_PREFIXES", (n, v) -> v.split("\\s*,\\s*"),
+                    NearCacheBuilder::cachedPrefixes),
+            new Variable<>("NEARCACHE_TRACKING_MODE", EnvironmentConfig::trackingMode, NearCacheBuilder::trackingMode),
+            new Variable<>("NEARCACHE_BROADCAST", EnvironmentConfig::bool, NearCacheBuilder::broadcast),
+            new Variable<>("NEARCACHE_STALE_IF_ERROR", EnvironmentConfig::duration, NearCacheBuilder::staleIfError),
+            new Variable<>("NEARCACHE_VERIFY_FLUSH_THRESHOLD", integer("a whole number of mismatches, e.g. 3"),
+                    NearCacheBuilder::verifyFlushThreshold),
+            new Variable<>("NEARCACHE_CONNECTIONS", integer("a whole number, e.g. 2"), NearCacheBuilder::connections),
+            new Variable<>("NEARCACHE_COMMAND_TIMEOUT", EnvironmentConfig::duration, NearCacheBuilder::commandTimeout),
+            new Variable<>("NEARCACHE_CONNECT_TIMEOUT", EnvironmentConfig::duration, NearCacheBuilder::connectTimeout),
+            new Variable<>("NEARCACHE_CLIENT_NAME", (n, v) -> v, NearCacheBuilder::clientName),
+            new Variable<>("NEARCACHE_HEARTBEAT_INTERVAL", EnvironmentConfig::duration,
+                    NearCacheBuilder::heartbeatInterval),
+            new Variable<>("NEARCACHE_HEARTBEAT_TIMEOUT", EnvironmentConfig::duration,
+                    NearCacheBuilder::heartbeatTimeout),
+            new Variable<>("NEARCACHE_RECONNECT_DEBOUNCE", EnvironmentConfig::duration,
+                    NearCacheBuilder::reconnectDebounce),
+            new Variable<>("NEARCACHE_TOPOLOGY_REFRESH_PERIOD", EnvironmentConfig::duration,
+                    NearCacheBuilder::topologyRefreshPeriod),
+            new Variable<>("NEARCACHE_READ_THROUGH_TTL", EnvironmentConfig::duration,
+                    NearCacheBuilder::readThroughTtl));
+
+    /** The names of the {@code NEARCACHE_*} variables (for the test that every setting has one). */
+    static List<String> settingVariables() {
+        return SETTINGS.stream().map(Variable::name).toList();
+    }
+
+    /** One variable: read by {@code parser} (which names the variable in its complaint), given to {@code setter}. */
+    private record Variable<T>(String name, BiFunction<String, String, T> parser,
+                               BiConsumer<NearCacheBuilder<?, ?>, T> setter) {
+        void apply(Map<String, String> env, NearCacheBuilder<?, ?> builder) {
+            String value = value(env, name);
+            if (value != null) {
+                set(name, () -> setter.accept(builder, parser.apply(name, value)));
+            }
         }
-        String ttl = value(env, "NEARCACHE_LOCAL_TTL");
-        if (ttl != null) {
-            set("NEARCACHE_LOCAL_TTL", () -> builder.localTtl(duration("NEARCACHE_LOCAL_TTL", ttl)));
-        }
-        String maxValue = value(env, "NEARCACHE_MAX_VALUE_BYTES");
-        if (maxValue != null) {
-            set("NEARCACHE_MAX_VALUE_BYTES", () ->
-                    builder.maxValueBytes((int) Math.min(Integer.MAX_VALUE, bytes("NEARCACHE_MAX_VALUE_BYTES", maxValue))));
-        }
-        String negative = value(env, "NEARCACHE_NEGATIVE_CACHING");
-        if (negative != null) {
-            set("NEARCACHE_NEGATIVE_CACHING", () ->
-                    builder.negativeCaching(bool("NEARCACHE_NEGATIVE_CACHING", negative)));
-        }
-        String serverTtl = value(env, "NEARCACHE_SERVER_TTL");
-        if (serverTtl != null) {
-            set("NEARCACHE_SERVER_TTL", () -> builder.serverTtl(bool("NEARCACHE_SERVER_TTL", serverTtl)));
-        }
-        String startWithout = value(env, "NEARCACHE_START_WITHOUT_REDIS");
-        if (startWithout != null) {
-            set("NEARCACHE_START_WITHOUT_REDIS", () ->
-                    builder.startWithoutRedis(bool("NEARCACHE_START_WITHOUT_REDIS", startWithout)));
-        }
-        String failFast = value(env, "NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED");
-        if (failFast != null) {
-            set("NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED", () ->
-                    builder.failFastWhenDisconnected(bool("NEARCACHE_FAIL_FAST_WHEN_DISCONNECTED", failFast)));
-        }
-        String batch = value(env, "NEARCACHE_BATCH_SIZE");
-        if (batch != null) {
-            set("NEARCACHE_BATCH_SIZE", () ->
-                    builder.batchSize(intValue("NEARCACHE_BATCH_SIZE", batch, "a whole number of keys, e.g. 512")));
-        }
-        String verifyRate = value(env, "NEARCACHE_VERIFY_RATE");
-        if (verifyRate != null) {
-            set("NEARCACHE_VERIFY_RATE", () -> builder.verifyRate(intValue("NEARCACHE_VERIFY_RATE", verifyRate,
-                    "a whole number of keys a second, e.g. 10 (0 turns the canary off)")));
-        }
-        String prefixes = value(env, "NEARCACHE_CACHED_PREFIXES");
-        if (prefixes != null) {
-            set("NEARCACHE_CACHED_PREFIXES", () -> builder.cachedPrefixes(prefixes.split("\\s*,\\s*")));
-        }
-        String trackingMode = value(env, "NEARCACHE_TRACKING_MODE");
-        if (trackingMode != null) {
-            set("NEARCACHE_TRACKING_MODE", () -> builder.trackingMode(trackingMode("NEARCACHE_TRACKING_MODE",
-                    trackingMode)));
-        }
-        String broadcast = value(env, "NEARCACHE_BROADCAST");
-        if (broadcast != null) {
-            set("NEARCACHE_BROADCAST", () -> builder.broadcast(bool("NEARCACHE_BROADCAST", broadcast)));
-        }
-        String staleIfError = value(env, "NEARCACHE_STALE_IF_ERROR");
-        if (staleIfError != null) {
-            set("NEARCACHE_STALE_IF_ERROR", () -> builder.staleIfError(duration("NEARCACHE_STALE_IF_ERROR",
-                    staleIfError)));
-        }
-        String verifyThreshold = value(env, "NEARCACHE_VERIFY_FLUSH_THRESHOLD");
-        if (verifyThreshold != null) {
-            set("NEARCACHE_VERIFY_FLUSH_THRESHOLD", () -> builder.verifyFlushThreshold(intValue(
-                    "NEARCACHE_VERIFY_FLUSH_THRESHOLD", verifyThreshold, "a whole number of mismatches, e.g. 3")));
-        }
-        String connections = value(env, "NEARCACHE_CONNECTIONS");
-        if (connections != null) {
-            set("NEARCACHE_CONNECTIONS", () ->
-                    builder.connections(intValue("NEARCACHE_CONNECTIONS", connections, "a whole number, e.g. 2")));
-        }
-        String timeout = value(env, "NEARCACHE_COMMAND_TIMEOUT");
-        if (timeout != null) {
-            set("NEARCACHE_COMMAND_TIMEOUT", () ->
-                    builder.commandTimeout(duration("NEARCACHE_COMMAND_TIMEOUT", timeout)));
-        }
-        String connectTimeout = value(env, "NEARCACHE_CONNECT_TIMEOUT");
-        if (connectTimeout != null) {
-            set("NEARCACHE_CONNECT_TIMEOUT", () ->
-                    builder.connectTimeout(duration("NEARCACHE_CONNECT_TIMEOUT", connectTimeout)));
-        }
-        String clientName = value(env, "NEARCACHE_CLIENT_NAME");
-        if (clientName != null) {
-            set("NEARCACHE_CLIENT_NAME", () -> builder.clientName(clientName));
-        }
-        String interval = value(env, "NEARCACHE_HEARTBEAT_INTERVAL");
-        if (interval != null) {
-            set("NEARCACHE_HEARTBEAT_INTERVAL", () ->
-                    builder.heartbeatInterval(duration("NEARCACHE_HEARTBEAT_INTERVAL", interval)));
-        }
-        String heartbeatTimeout = value(env, "NEARCACHE_HEARTBEAT_TIMEOUT");
-        if (heartbeatTimeout != null) {
-            set("NEARCACHE_HEARTBEAT_TIMEOUT", () ->
-                    builder.heartbeatTimeout(duration("NEARCACHE_HEARTBEAT_TIMEOUT", heartbeatTimeout)));
-        }
-        String debounce = value(env, "NEARCACHE_RECONNECT_DEBOUNCE");
-        if (debounce != null) {
-            set("NEARCACHE_RECONNECT_DEBOUNCE", () ->
-                    builder.reconnectDebounce(duration("NEARCACHE_RECONNECT_DEBOUNCE", debounce)));
-        }
-        String refresh = value(env, "NEARCACHE_TOPOLOGY_REFRESH_PERIOD");
-        if (refresh != null) {
-            set("NEARCACHE_TOPOLOGY_REFRESH_PERIOD", () ->
-                    builder.topologyRefreshPeriod(duration("NEARCACHE_TOPOLOGY_REFRESH_PERIOD", refresh)));
-        }
-        String readThroughTtl = value(env, "NEARCACHE_READ_THROUGH_TTL");
-        if (readThroughTtl != null) {
-            set("NEARCACHE_READ_THROUGH_TTL", () ->
-                    builder.readThroughTtl(duration("NEARCACHE_READ_THROUGH_TTL", readThroughTtl)));
-        }
+    }
+
+    private static BiFunction<String, String, Long> whole(String expected) {
+        return (name, value) -> longValue(name, value, expected);
+    }
+
+    private static BiFunction<String, String, Integer> integer(String expected) {
+        return (name, value) -> intValue(name, value, expected);
     }
 
     /** REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE with REDIS_TLS_KEY_FILE, REDIS_TLS_VERIFY_PEER. */

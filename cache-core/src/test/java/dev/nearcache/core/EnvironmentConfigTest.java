@@ -326,4 +326,28 @@ class EnvironmentConfigTest {
                 NearCacheConfigurationException.class,
                 () -> NearCache.builder().topologyRefreshPeriod(Duration.ofHours(2))).getMessage());
     }
+
+    /**
+     * A new builder setting is four edits: the builder, NearCacheSettings, its line in EnvironmentConfig, its
+     * Spring property (the starter's test checks that one). This fails when the environment line is missing.
+     */
+    @Test
+    void everyBuilderSettingHasItsEnvironmentVariable() {
+        // read by hand with the connection (they depend on one another), or objects that no text can describe
+        java.util.Set<String> elsewhere = java.util.Set.of("redisUri", "redisUris", "cluster", "tlsCaFile",
+                "tlsClientCertificate", "tlsVerifyPeer", "tlsManagers", "codec", "metrics", "clientResources",
+                "environment");
+        List<String> missing = new java.util.ArrayList<>();
+        for (java.lang.reflect.Method m : NearCacheBuilder.class.getDeclaredMethods()) {
+            if (!java.lang.reflect.Modifier.isPublic(m.getModifiers()) || m.getReturnType() != NearCacheBuilder.class
+                    || elsewhere.contains(m.getName())) {
+                continue;
+            }
+            String variable = "NEARCACHE_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase();
+            if (!EnvironmentConfig.settingVariables().contains(variable)) {
+                missing.add(m.getName() + " -> " + variable);
+            }
+        }
+        assertEquals(List.of(), missing, "builder settings without their environment variable");
+    }
 }
