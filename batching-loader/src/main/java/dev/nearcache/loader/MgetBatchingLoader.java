@@ -1,10 +1,12 @@
 package dev.nearcache.loader;
 
+import dev.nearcache.internal.Connections;
+import dev.nearcache.internal.RedisErrors;
+import dev.nearcache.internal.RedisUris;
 import dev.nearcache.loader.spi.BatchObserver;
 import dev.nearcache.loader.spi.DataConnection;
 import dev.nearcache.loader.spi.DataConnectionListener;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
@@ -432,28 +434,20 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         this.readTtls = builder.readTtls();
         this.listeners = List.copyOf(builder.listeners());
         // the URI's timeout bounds the handshake; commands have their own (TimeoutOptions)
-        RedisURI uri = copyOf(builder.redisUri()).withTimeout(BatchingLoaderBuilder.handshakeTimeout(
+        RedisURI uri = RedisUris.copyOf(builder.redisUri()).withTimeout(BatchingLoaderBuilder.handshakeTimeout(
                 builder.commandTimeout(), builder.connectTimeout())).build();
-        this.endpoint = uri.getSentinels().isEmpty() ? uri.getHost() + ":" + uri.getPort()
-                : "master " + uri.getSentinelMasterId() + " (through Sentinel)";
+        this.endpoint = RedisUris.describe(uri);
         List<Lane> laneList = new ArrayList<>();
         for (int i = 0; i < builder.connections(); i++) {
             laneList.add(new Lane(i));
         }
         this.lanes = List.copyOf(laneList);
         this.client = new HookedRedisClient(builder.clientResources(), uri);
-        ClientOptions.Builder options = ClientOptions.builder();
-        if (builder.sslOptions() != null) {
-            options.sslOptions(builder.sslOptions());
-        }
-        client.setOptions(options
+        client.setOptions(Connections.options(ClientOptions.builder(), builder.socketOptions(), builder.sslOptions(),
+                        builder.failFastWhenDisconnected())
                 .timeoutOptions(TimeoutOptions.builder().timeoutSource(new BatchTimeouts(builder.commandTimeout()))
                         .build())
-                .socketOptions(builder.socketOptions())
                 .protocolVersion(builder.requireResp3() ? io.lettuce.core.protocol.ProtocolVersion.RESP3 : null)
-                .disconnectedBehavior(builder.failFastWhenDisconnected()
-                        ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
-                        : ClientOptions.DisconnectedBehavior.DEFAULT)
                 .build());
         this.uri = uri;
         this.clientName = builder.clientName();
@@ -466,7 +460,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
     MgetBatchingLoader<K, V> connect() {
         try {
             for (Lane lane : lanes) {
-                RedisURI named = copyOf(uri).withClientName(clientName + "-" + lane.index).build();
+                RedisURI named = RedisUris.copyOf(uri).withClientName(clientName + "-" + lane.index).build();
                 lane.connection = client.connectData(lane.index, codec, this, named);
             }
         } catch (RuntimeException e) {
@@ -856,8 +850,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
      * key fails only its own callers; every other failure (timeout, lost connection, redirection) is the batch's.
      */
     private static boolean belongsToOneKey(Throwable failure) {
-        return failure instanceof UndecodableValueException || (failure instanceof RedisCommandExecutionException
-                && failure.getMessage() != null && failure.getMessage().startsWith("NOPERM"));
+        return failure instanceof UndecodableValueException || RedisErrors.is(failure, "NOPERM");
     }
 
     /**
@@ -1018,18 +1011,5 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
 
     private static Object idOf(Object key) {
         return key instanceof byte[] ? ByteBuffer.wrap((byte[]) key) : key;
-    }
-
-    /**
-     * {@code RedisURI.builder(source)}, which copies host, credentials, TLS, database and timeout, plus what it
-     * leaves out: the sentinels and the master's name of a {@code redis-sentinel://} URI.
-     */
-    private static RedisURI.Builder copyOf(RedisURI source) {
-        RedisURI.Builder builder = RedisURI.builder(source);
-        if (source.getSentinelMasterId() != null) {
-            builder.withSentinelMasterId(source.getSentinelMasterId());
-        }
-        source.getSentinels().forEach(builder::withSentinel);
-        return builder;
     }
 }

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Connections;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
@@ -125,11 +126,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
                         .adaptiveRefreshTriggersTimeout(settings.topologyRefreshPeriod()) // adaptive triggers: on by default
                         .build())
                 .build());
-        this.topologyThread = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "nearcache-topology");
-            t.setDaemon(true);
-            return t;
-        });
+        this.topologyThread = new ScheduledThreadPoolExecutor(1, Connections.daemonThreads("nearcache-topology"));
         StatefulRedisClusterConnection<K, V> built = null;
         Disposable subscription = null;
         try {
@@ -453,7 +450,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
         }
         for (RedisClusterNode master : masters) {
             try {
-                Routing.dropSocket(connection.getConnection(master.getUri().getHost(), master.getUri().getPort(),
+                Connections.dropSocket(connection.getConnection(master.getUri().getHost(), master.getUri().getPort(),
                         ConnectionIntent.WRITE));
             } catch (RuntimeException e) {
                 log.debug("could not drop the write connection to {}: {}", master.getUri(), e.toString());

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.RedisErrors;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
@@ -55,7 +56,7 @@ final class ConnectFailures {
             }
             if (t instanceof RedisCommandExecutionException) {
                 String message = String.valueOf(t.getMessage());
-                if (message.startsWith("WRONGPASS") || message.startsWith("NOAUTH")
+                if (RedisErrors.credentials(message)
                         || message.contains("invalid password") || message.contains("AUTH")) {
                     return "authentication failed: " + message;
                 }

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Connections;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -48,11 +49,7 @@ final class ConnectingNearCache<K, V> implements NearCache<K, V> {
         this.trackingMode = trackingMode;
         this.lastFailure = firstFailure;
         this.lastWarnNanos = System.nanoTime();
-        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "nearcache-connect");
-            t.setDaemon(true);
-            return t;
-        });
+        this.retries = Executors.newSingleThreadScheduledExecutor(Connections.daemonThreads("nearcache-connect"));
         log.warn("starting without Redis ({}); read-throughs call their loaders and nothing is cached until it"
                 + " connects, tried again in the background", firstFailure.getMessage());
         retries.schedule(this::attempt, nextRetryNanos, TimeUnit.NANOSECONDS);

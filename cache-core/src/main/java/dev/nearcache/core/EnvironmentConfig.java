@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.RedisUris;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -55,7 +56,7 @@ final class EnvironmentConfig {
             }
             set("REDIS_CLUSTER_NODES", () -> builder.redisUris(clusterNodes(env, clusterNodes)).cluster(true));
         } else if (url != null) {
-            set("REDIS_URL", () -> builder.redisUri(withParts(env, RedisUris.parse("REDIS_URL", url))));
+            set("REDIS_URL", () -> builder.redisUri(withParts(env, RedisUriParser.parse("REDIS_URL", url))));
         } else if (value(env, "REDIS_HOST") != null) {
             set("REDIS_HOST", () -> builder.redisUri(fromParts(env)));
         } else {
@@ -187,7 +188,7 @@ final class EnvironmentConfig {
      * the service link Kubernetes injects for a Service named redis, and is not ours: it is left alone.)
      */
     private static RedisURI withParts(Map<String, String> env, RedisURI uri) {
-        RedisURI.Builder b = RedisUris.builder(uri);
+        RedisURI.Builder b = RedisUris.copyOf(uri);
         for (String part : new String[] {"REDIS_PORT", "REDIS_DB"}) {
             String v = value(env, part);
             if (v != null && !(part.equals("REDIS_PORT") && serviceLink(v))) {
@@ -235,7 +236,7 @@ final class EnvironmentConfig {
                 throw new NearCacheConfigurationException(expected + "; entry " + (i + 1) + " is empty");
             }
             if (entry.contains("://")) {
-                uris.add(RedisUris.parse("REDIS_CLUSTER_NODES entry " + (i + 1), entry));
+                uris.add(RedisUriParser.parse("REDIS_CLUSTER_NODES entry " + (i + 1), entry));
                 continue;
             }
             RedisURI.Builder uri = hostPort(expected, i, entry, -1);

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.RedisUris;
 import dev.nearcache.invalidation.InvalidationListenerBuilder;
 import dev.nearcache.loader.BatchingLoaderBuilder;
 import io.lettuce.core.RedisURI;
@@ -105,7 +106,7 @@ public final class NearCacheBuilder<K, V> {
      */
     public NearCacheBuilder<K, V> redisUri(String uri) {
         Objects.requireNonNull(uri, "redisUri must not be null");
-        return redisUri(RedisUris.parse("redisUri", uri));
+        return redisUri(RedisUriParser.parse("redisUri", uri));
     }
 
     /** The server, as a Lettuce {@link RedisURI}. */
@@ -128,7 +129,7 @@ public final class NearCacheBuilder<K, V> {
         List<RedisURI> parsed = new ArrayList<>(uris.length);
         for (int i = 0; i < uris.length; i++) {
             Objects.requireNonNull(uris[i], "redisUris[" + i + "] must not be null");
-            parsed.add(RedisUris.parse("redisUris[" + i + "]", uris[i]));
+            parsed.add(RedisUriParser.parse("redisUris[" + i + "]", uris[i]));
         }
         this.redisUris = List.copyOf(parsed);
         return this;
@@ -644,7 +645,7 @@ public final class NearCacheBuilder<K, V> {
         }
         LoggerFactory.getLogger(NearCache.class).warn("TLS peer verification is OFF for {}: the connection is"
                 + " encrypted, but anyone on the network path can impersonate the Redis server", endpoint());
-        return redisUris.stream().map(u -> RedisUris.builder(u).withVerifyPeer(SslVerifyMode.NONE).build()).toList();
+        return redisUris.stream().map(u -> RedisUris.copyOf(u).withVerifyPeer(SslVerifyMode.NONE).build()).toList();
     }
 
     /** The TLS options from the CA file and client certificate, or null for Lettuce's defaults (the JVM's trust). */

@@ -1,5 +1,7 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Connections;
+import dev.nearcache.internal.RedisUris;
 import dev.nearcache.loader.BatchingLoaderBuilder;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisURI;
@@ -244,13 +246,8 @@ final class NearCacheSettings<K, V> {
 
     /** The options every client shares: socket options, TLS, behaviour while disconnected. */
     <B extends ClientOptions.Builder> B clientOptions(B options) {
-        options.socketOptions(SocketSettings.options(connectTimeout())).disconnectedBehavior(
-                failFastWhenDisconnected ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS
-                        : ClientOptions.DisconnectedBehavior.DEFAULT);
-        if (sslOptions != null) {
-            options.sslOptions(sslOptions);
-        }
-        return options;
+        return Connections.options(options, SocketSettings.options(connectTimeout), sslOptions,
+                failFastWhenDisconnected);
     }
 
     /** host:port, {@code cluster[host:port,...]} or {@code master <name> (through Sentinel ...)}; never credentials. */

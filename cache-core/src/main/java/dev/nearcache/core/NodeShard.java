@@ -1,5 +1,8 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.RedisErrors;
+import dev.nearcache.internal.RedisInfo;
+import dev.nearcache.internal.RedisUris;
 import dev.nearcache.invalidation.InvalidationHandler;
 import dev.nearcache.invalidation.InvalidationListener;
 import dev.nearcache.invalidation.InvalidationMessages;
@@ -234,7 +237,7 @@ final class NodeShard<K, V> implements AutoCloseable {
                 return TrackingMode.REDIRECT;
             } catch (ExecutionException e) {
                 String message = String.valueOf(e.getCause().getMessage());
-                if (!(e.getCause() instanceof RedisCommandExecutionException) || message.startsWith("NOPERM")) {
+                if (!(e.getCause() instanceof RedisCommandExecutionException) || RedisErrors.permission(message)) {
                     return TrackingMode.REDIRECT;
                 }
                 log.info("Redis at {} refused CLIENT TRACKING ON REDIRECT ({}): each data connection will receive"
@@ -300,7 +303,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             LockSupport.parkNanos(1_000_000);
         }
         String trackingAnswer = trackingRefusal;
-        if (trackingAnswer != null && !trackingAnswer.startsWith("NOPERM")) {
+        if (trackingAnswer != null && !RedisErrors.permission(trackingAnswer)) {
             // not a permission: the server does not offer what was asked (REDIRECT, BCAST, OPTIN, RESP3 pushes)
             throw new NearCacheConfigurationException("Redis at " + endpoint + " refused " + registration(
                     tracking.redirectId()) + ": " + trackingAnswer + (mode == TrackingMode.REDIRECT
@@ -462,7 +465,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             infoReply = info.getNow(null);
         } catch (java.util.concurrent.CompletionException e) {
             String message = String.valueOf(e.getCause().getMessage());
-            if (message.startsWith("NOPERM")) {
+            if (RedisErrors.permission(message)) {
                 trackingRefusal = message;
             }
             return "ROLE or INFO failed: " + message;
@@ -474,7 +477,7 @@ final class NodeShard<K, V> implements AutoCloseable {
         if (id == SAME_CONNECTION_ID) {
             return null;
         }
-        String runId = ServerTracking.field(infoReply, "run_id");
+        String runId = RedisInfo.field(infoReply, "run_id");
         String expected = listenerRunId;
         return runId != null && runId.equals(expected) ? null : "it is on server " + runId
                 + ", the invalidation connection on " + expected;

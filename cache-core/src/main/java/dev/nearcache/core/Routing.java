@@ -1,11 +1,6 @@
 package dev.nearcache.core;
 
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisChannelWriter;
-import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.protocol.CommandExpiryWriter;
-import io.lettuce.core.protocol.DefaultEndpoint;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,17 +33,6 @@ interface Routing<K, V> extends AutoCloseable {
      * no key (a SCAN of every master), every master's.
      */
     void writeTimedOut(K key);
-
-    /** Closes the socket under {@code connection}; Lettuce reconnects it (the connection object stays valid). */
-    static void dropSocket(StatefulConnection<?, ?> connection) {
-        RedisChannelWriter channel = ((RedisChannelHandler<?, ?>) connection).getChannelWriter();
-        if (channel instanceof CommandExpiryWriter) {
-            channel = ((CommandExpiryWriter) channel).getDelegate(); // Lettuce 6 and 7 both have it
-        }
-        if (channel instanceof DefaultEndpoint) {
-            ((DefaultEndpoint) channel).disconnect();
-        }
-    }
 
     /**
      * Completes with true once, on every node, the invalidations of the writes Redis had processed when this was

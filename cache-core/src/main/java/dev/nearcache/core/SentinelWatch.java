@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.RedisUris;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -38,7 +39,7 @@ final class SentinelWatch implements AutoCloseable {
         this.client = RedisClient.create(resources);
         client.setOptions(settings.clientOptions(ClientOptions.builder()).build());
         for (RedisURI sentinel : uri.getSentinels()) {
-            RedisURI node = RedisUris.builder(sentinel).withClientName(settings.clientName("sentinel-watch"))
+            RedisURI node = RedisUris.copyOf(sentinel).withClientName(settings.clientName("sentinel-watch"))
                     .withTimeout(settings.handshakeTimeout()).build();
             try {
                 StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub(StringCodec.UTF8,

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.RedisInfo;
 import java.util.List;
 import java.util.Map;
 
@@ -22,25 +23,13 @@ record ServerTracking(long keys, long maxKeys) {
     }
 
     static ServerTracking parse(String infoStats, Map<String, String> config) {
-        String total = field(infoStats, "tracking_total_keys");
+        String total = RedisInfo.field(infoStats, "tracking_total_keys");
         long keys = total == null ? -1 : Long.parseLong(total);
         long max = -1;
         if (config != null && config.get("tracking-table-max-keys") != null) {
             max = Long.parseLong(config.get("tracking-table-max-keys").trim());
         }
         return new ServerTracking(keys, max);
-    }
-
-    /** The value of {@code name} in an {@code INFO} reply, or null (also for a null reply). */
-    static String field(String info, String name) {
-        if (info != null) {
-            for (String line : info.split("\r?\n")) {
-                if (line.startsWith(name + ":")) {
-                    return line.substring(name.length() + 1).trim();
-                }
-            }
-        }
-        return null;
     }
 
     /** Over a cluster's masters: keys added up, and the fullest table's share of its bound. */

@@ -1,5 +1,7 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Connections;
+import dev.nearcache.internal.RedisUris;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -45,7 +47,7 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
                     }
                 }
             });
-            builtClient = RedisClient.create(resources, RedisUris.builder(uri)
+            builtClient = RedisClient.create(resources, RedisUris.copyOf(uri)
                     .withClientName(settings.clientName("writer")).withTimeout(settings.handshakeTimeout()).build());
             builtClient.setOptions(settings.clientOptions(ClientOptions.builder())
                     .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout())).build());
@@ -85,7 +87,7 @@ final class StandaloneRouting<K, V> implements Routing<K, V> {
 
     @Override
     public void writeTimedOut(K key) {
-        Routing.dropSocket(writer);
+        Connections.dropSocket(writer);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.RedisErrors;
+import dev.nearcache.internal.Connections;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
@@ -79,17 +81,13 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
                 // Lettuce closed the channel before it reported the server's reply: ask the server what it said
                 String said = ConnectFailures.askServer(settings.redisUris().get(0), settings.commandTimeout());
                 if (said != null) {
-                    why = (said.startsWith("WRONGPASS") || said.startsWith("NOAUTH") ? "authentication failed: "
+                    why = (RedisErrors.credentials(said) ? "authentication failed: "
                             : "Redis refused the connection: ") + said;
                 }
             }
             throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": " + why, e);
         }
-        this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "nearcache-background");
-            t.setDaemon(true);
-            return t;
-        });
+        this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Connections.daemonThreads("nearcache-background"));
         if (settings.verifyRate() > 0) {
             new CoherenceCanary<>(store, routing, settings.verifyRate(), settings.verifyFlushThreshold(),
                     settings.commandTimeout(), background);
@@ -148,9 +146,7 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     static boolean redisUnavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof io.lettuce.core.RedisCommandExecutionException) {
-                String m = String.valueOf(t.getMessage());
-                return m.startsWith("CLUSTERDOWN") || m.startsWith("MASTERDOWN") || m.startsWith("LOADING")
-                        || m.startsWith("BUSY") || m.startsWith("TRYAGAIN");
+                return RedisErrors.unavailable(t.getMessage());
             }
             if (t instanceof RedisCommandTimeoutException || t instanceof io.lettuce.core.RedisConnectionException
                     || t instanceof java.io.IOException) {

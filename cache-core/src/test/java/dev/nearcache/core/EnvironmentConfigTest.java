@@ -214,7 +214,7 @@ class EnvironmentConfigTest {
         assertEquals(List.of("s0:26380", "s1:26379"), uri.getSentinels().stream()
                 .map(n -> n.getHost() + ":" + n.getPort()).toList());
         assertEquals(2, uri.getDatabase());
-        assertEquals("master mymaster (through Sentinel s0:26380,s1:26379)", RedisUris.describe(uri));
+        assertEquals("master mymaster (through Sentinel s0:26380,s1:26379)", dev.nearcache.internal.RedisUris.describe(uri));
         assertEquals("REDIS_SENTINEL_MASTER must name the master the sentinels monitor (as in 'sentinel monitor"
                 + " <name> ...'), e.g. mymaster; it is not set", failure(Map.of("REDIS_SENTINEL_NODES", "s0")));
         assertEquals("REDIS_SENTINEL_MASTER is set but REDIS_SENTINEL_NODES is not: set"

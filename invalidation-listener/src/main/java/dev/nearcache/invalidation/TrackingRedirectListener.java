@@ -1,9 +1,12 @@
 package dev.nearcache.invalidation;
 
+import dev.nearcache.internal.Connections;
+import dev.nearcache.internal.RedisErrors;
+import dev.nearcache.internal.RedisInfo;
+import dev.nearcache.internal.RedisUris;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
@@ -29,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -104,10 +108,9 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
 
     private TrackingRedirectListener(InvalidationListenerBuilder<K> builder) {
         this.keyCodec = builder.keyCodec();
-        this.uri = copyOf(builder.redisUri()).withClientName(builder.clientName())
+        this.uri = RedisUris.copyOf(builder.redisUri()).withClientName(builder.clientName())
                 .withTimeout(builder.handshakeTimeout()).build(); // bounds the handshake of each attempt
-        this.endpoint = uri.getSentinels().isEmpty() ? uri.getHost() + ":" + uri.getPort()
-                : "master " + uri.getSentinelMasterId() + " (through Sentinel)";
+        this.endpoint = RedisUris.describe(uri);
         this.protocol = builder.protocol();
         this.intervalNanos = builder.heartbeatInterval().toNanos();
         this.timeoutNanos = builder.heartbeatTimeout().toNanos();
@@ -117,9 +120,9 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         this.invalidationsOnIoThread = builder.invalidationsOnIoThread();
         this.handlers.addAll(builder.handlers());
         int instance = INSTANCES.incrementAndGet();
+        ThreadFactory threads = Connections.daemonThreads("nearcache-invalidation-" + instance);
         this.events = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "nearcache-invalidation-" + instance);
-            thread.setDaemon(true);
+            Thread thread = threads.newThread(task);
             eventThread[0] = thread;
             return thread;
         });
@@ -127,14 +130,10 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         events.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.client = builder.clientResources() == null ? RedisClient.create(uri)
                 : RedisClient.create(builder.clientResources(), uri);
-        ClientOptions.Builder options = ClientOptions.builder();
-        if (builder.sslOptions() != null) {
-            options.sslOptions(builder.sslOptions());
-        }
-        client.setOptions(options
+        client.setOptions(Connections.options(ClientOptions.builder(), builder.socketOptions(), builder.sslOptions(),
+                        false)
                 .autoReconnect(false) // we reconnect ourselves: a new session, a new id, no replayed commands
                 .protocolVersion(protocol)
-                .socketOptions(builder.socketOptions())
                 .timeoutOptions(TimeoutOptions.enabled(builder.connectTimeout()))
                 .build());
         client.addListener(new RedisConnectionStateListener() {
@@ -251,15 +250,6 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         });
     }
 
-    /** The {@code run_id} field of an {@code INFO server} reply, or null. */
-    private static String runIdOf(String info) {
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("run_id:")) {
-                return line.substring("run_id:".length()).trim();
-            }
-        }
-        return null;
-    }
 
     @Override
     public void reconnect() {
@@ -339,7 +329,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
         CompletionStage<Long> id = connection.async().clientId();
         if (readServerRunId) { // before SUBSCRIBE too: a subscribed RESP2 connection may not send INFO
             id = id.thenCombine(connection.async().info("server"), (clientId, info) -> {
-                session.runId = runIdOf(info);
+                session.runId = RedisInfo.field(info, "run_id");
                 return clientId;
             });
         }
@@ -367,9 +357,7 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
      */
     private void refusedAtStart(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            String message = t.getMessage();
-            if (t instanceof RedisCommandExecutionException && message != null && (message.startsWith("NOPERM")
-                    || message.startsWith("WRONGPASS") || message.startsWith("NOAUTH"))) {
+            if (RedisErrors.is(t, "NOPERM", "WRONGPASS", "NOAUTH")) {
                 firstReady.completeExceptionally(t);
                 return;
             }
@@ -573,18 +561,5 @@ final class TrackingRedirectListener<K> implements InvalidationListener<K> {
     public String toString() {
         return "InvalidationListener[" + endpoint + ", " + protocol + (isReady() ? ", client id " + readyId
                 : ", not ready") + "]";
-    }
-
-    /**
-     * {@code RedisURI.builder(source)}, which copies host, credentials, TLS, database and timeout, plus what it
-     * leaves out: the sentinels and the master's name of a {@code redis-sentinel://} URI.
-     */
-    private static RedisURI.Builder copyOf(RedisURI source) {
-        RedisURI.Builder builder = RedisURI.builder(source);
-        if (source.getSentinelMasterId() != null) {
-            builder.withSentinelMasterId(source.getSentinelMasterId());
-        }
-        source.getSentinels().forEach(builder::withSentinel);
-        return builder;
     }
 }

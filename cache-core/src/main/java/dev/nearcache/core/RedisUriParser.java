@@ -8,8 +8,8 @@ import java.util.Locale;
  * unencoded reserved character in a password, a port that is no number) with a message that names the setting and
  * never echoes any part of the value, which may hold a password.
  */
-final class RedisUris {
-    private RedisUris() {
+final class RedisUriParser {
+    private RedisUriParser() {
     }
 
     /**
@@ -73,37 +73,4 @@ final class RedisUris {
         }
     }
 
-    /** Whether {@code uri} names a master through Redis Sentinel ({@code redis-sentinel://}). */
-    static boolean isSentinel(RedisURI uri) {
-        return !uri.getSentinels().isEmpty();
-    }
-
-    /**
-     * For messages, never credentials: {@code host:port}, or for a Sentinel URI {@code master <name> (through
-     * Sentinel host:port,...)}.
-     */
-    static String describe(RedisURI uri) {
-        if (!isSentinel(uri)) {
-            return uri.getHost() + ":" + uri.getPort();
-        }
-        StringBuilder b = new StringBuilder("master ").append(uri.getSentinelMasterId()).append(" (through Sentinel ");
-        for (int i = 0; i < uri.getSentinels().size(); i++) {
-            RedisURI node = uri.getSentinels().get(i);
-            b.append(i > 0 ? "," : "").append(node.getHost()).append(':').append(node.getPort());
-        }
-        return b.append(')').toString();
-    }
-
-    /**
-     * {@code RedisURI.builder(source)}, which copies host, credentials, TLS, database and timeout, plus what it
-     * leaves out: the sentinels and the master's name of a {@code redis-sentinel://} URI.
-     */
-    static RedisURI.Builder builder(RedisURI source) {
-        RedisURI.Builder builder = RedisURI.builder(source);
-        if (source.getSentinelMasterId() != null) {
-            builder.withSentinelMasterId(source.getSentinelMasterId());
-        }
-        source.getSentinels().forEach(builder::withSentinel);
-        return builder;
-    }
 }
