@@ -38,7 +38,7 @@ public interface NearCache<K, V> extends AutoCloseable {
     }
 
     /**
-     * Builds a cache of UTF-8 strings configured from the environment variables documented in the README
+     * Builds a cache of UTF-8 strings configured from the environment variables of docs/configuration.md
      * ({@code REDIS_URL} or {@code REDIS_HOST}..., and {@code NEARCACHE_*}).
      *
      * @throws NearCacheConfigurationException naming the variable and the expected form if one is malformed

@@ -100,7 +100,7 @@ public final class NearCacheBuilder<K, V> {
      * {@link #cluster(boolean) cluster(true)}, a node of the cluster to discover the others from. Or a master
      * watched by Redis Sentinel: {@code redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/database]
      * #masterName}, the sentinels' addresses (default port 26379), the credentials being the master's; the cache
-     * then follows the master through failovers (see the README's Redis Sentinel section).
+     * then follows the master through failovers (see docs/topologies.md, Redis Sentinel).
      *
      * @throws NearCacheConfigurationException if it is not such a URI (the message never contains the password)
      */
@@ -250,8 +250,8 @@ public final class NearCacheBuilder<K, V> {
      * true). Redis reports an expired key only when it deletes it (when something reads it, or when its sampling
      * expire cycle finds it), which with many keys around can be minutes after the TTL; so each batch reads every
      * key's {@code PTTL} right behind its MGET, on the same connection, and a local entry expires that long after
-     * the read was sent. Turn it off only for a keyspace without TTLs: it costs a {@code PTTL} command per key
-     * read from Redis (the README's benchmark gives the figure); hits cost the same either way.
+     * the read was sent. Turn it off only for a keyspace without TTLs: it costs one script per 128 keys read behind
+     * each MGET (batching-loader/README.md gives the figure); hits cost the same either way.
      */
     public NearCacheBuilder<K, V> serverTtl(boolean enabled) {
         this.serverTtl = enabled;
@@ -538,8 +538,8 @@ public final class NearCacheBuilder<K, V> {
     }
 
     /**
-     * Applies the settings found in {@code environment} (normally {@code System.getenv()}); see the README's
-     * configuration table. Variables that are absent leave the setting as it is.
+     * Applies the settings found in {@code environment} (normally {@code System.getenv()}); see
+     * docs/configuration.md. Variables that are absent leave the setting as it is.
      *
      * @throws NearCacheConfigurationException naming the first malformed variable and the form it expects
      */

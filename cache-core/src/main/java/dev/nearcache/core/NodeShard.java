@@ -318,7 +318,7 @@ final class NodeShard<K, V> implements AutoCloseable {
                     + " cache needs: " + String.join("; ", refused) + ". It needs +mget +client|tracking +client|id"
                     + " +ping" + (settings.serverTtl() ? " +eval +pttl" : "") + (sentinel ? " +role +info" : "")
                     + " (and +set +del to write); see the"
-                    + " README's least-privilege ACL");
+                    + " least-privilege ACL in docs/operating.md");
         }
     }
 

@@ -116,7 +116,7 @@ class ClusterNearCacheIT {
         return nodes.stream().map(n -> n.host() + ":" + n.port()).sorted().toList();
     }
 
-    /** The README's minimal ACL, plus what a cluster needs, on every node: the cache builds, caches and writes. */
+    /** The minimal ACL of docs/operating.md, plus what a cluster needs, on every node: the cache builds, caches and writes. */
     @Test
     void optInPrefixesAreTrackedAndKeptOnEveryMasterAndTheRestIsNot() {
         try (NearCache<String, String> cache = cache(redis.cluster()).cachedPrefixes("opt:").build()) {

@@ -147,7 +147,7 @@ class CoherenceRulesIT {
     }
 
     /**
-     * The README's recovery bound: once new connections are possible, the cache serves and caches again within
+     * The recovery bound of docs/operating.md: once new connections are possible, the cache serves and caches again within
      * command timeout + heartbeat interval + heartbeat timeout + reconnect debounce; the test allows that twice.
      */
     private static final Duration RECOVERY = Duration.ofMillis(500 + 200 + 400 + 100).multipliedBy(2);
@@ -178,7 +178,7 @@ class CoherenceRulesIT {
      * A restart behind a proxy that, while the server is down, accepts connections and never answers on them (some
      * TCP proxies and load balancers do; so does a listening socket whose server is still starting): each
      * reconnect's handshake hangs. Bounded like any command (rule 9), it gives up within a command timeout, so the
-     * cache serves and caches again within the README's bound: handshake + command timeout + heartbeat interval +
+     * cache serves and caches again within the bound of docs/operating.md: handshake + command timeout + heartbeat interval +
      * heartbeat timeout + reconnect debounce (1 + 1 + 0.2 + 0.4 + 0.1 s here), allowed half as much again. Bounded
      * by the connect timeout instead (five command timeouts), as it was, it took over 5 s.
      */

@@ -14,12 +14,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Least privilege with real ACL users: the README's minimal ACL builds a working cache (and its read-only variant
+ * Least privilege with real ACL users: the minimal ACL of docs/operating.md builds a working cache (and its read-only variant
  * a cache that reads), and a user without a permission the cache needs fails the build at once, naming it, instead
  * of building a cache that never caches or whose every read fails.
  */
 class LeastPrivilegeIT {
-    /** The README's minimal ACL, for a cache that reads and writes. */
+    /** The minimal ACL of docs/operating.md, for a cache that reads and writes. */
     static final String MINIMAL = "~* resetchannels -@all +mget +set +del +ping +client|tracking +client|id +eval +pttl";
     /** What a cluster needs on top: the topology checks' CLUSTER NODES, and what Lettuce's cluster client asks. */
     static final String CLUSTER_ADDITIONS = "+cluster|nodes";
