@@ -14,13 +14,10 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
-import io.lettuce.core.protocol.CommandWrapper;
 import io.lettuce.core.protocol.RedisCommand;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -38,7 +35,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -293,109 +289,6 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
             } catch (CompletionException | CancellationException e) {
                 return e.getCause() != null ? e.getCause() : e;
             }
-        }
-    }
-
-    /**
-     * MGET's values, each decoded by the codec as it arrives. A value the codec cannot decode is recorded rather than
-     * thrown: thrown, it would make Lettuce close the connection, failing every command on it.
-     */
-    static final class DecodedValues<K, V> extends CommandOutput<K, V, List<V>> {
-        RedisException failure;
-
-        DecodedValues(RedisCodec<K, V> codec) {
-            super(codec, new ArrayList<>());
-        }
-
-        @Override
-        public void multi(int count) {
-            if (output.isEmpty()) {
-                output = new ArrayList<>(count);
-            }
-        }
-
-        @Override
-        public void set(ByteBuffer bytes) {
-            V value = null;
-            if (bytes != null) {
-                try {
-                    value = codec.decodeValue(bytes);
-                } catch (RuntimeException e) {
-                    if (failure == null) {
-                        failure = new UndecodableValueException("the codec could not decode a value read from Redis: "
-                                + e, e);
-                    }
-                }
-            }
-            output.add(value);
-        }
-    }
-
-    /** A value read from Redis that the codec could not decode. */
-    static final class UndecodableValueException extends RedisException {
-        UndecodableValueException(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    /**
-     * The integers of an MGET's {@link BatchingLoader#PTTL_SCRIPT} replies, unboxed into one array in key order: the
-     * scripts share it, and the connection decodes their replies one after another, in the order they were written.
-     */
-    static final class TtlsOutput<K, V> extends CommandOutput<K, V, long[]> {
-        private int next;
-
-        TtlsOutput(RedisCodec<K, V> codec, int keys) {
-            super(codec, new long[keys]);
-        }
-
-        /** How many integers have arrived. */
-        int read() {
-            return next;
-        }
-
-        @Override
-        public void set(long integer) {
-            if (next < output.length) { // a reply longer than its keys fails the batch below, never overruns
-                output[next++] = integer;
-            } else {
-                setError("the TTL script returned more integers than it was given keys");
-            }
-        }
-    }
-
-    /**
-     * A command of a batch. Lettuce starts a timer per command; an MGET needs one, on the last command it writes:
-     * the connection answers in order, so if the last is answered in time all are, and if it is not, its timeout
-     * fails the others too and drops the connection. {@link BatchTimeouts} reads the flag.
-     */
-    static final class BatchCommand<K, V, T> extends AsyncCommand<K, V, T> {
-        final boolean timed;
-
-        BatchCommand(RedisCommand<K, V, T> command, boolean timed) {
-            super(command);
-            this.timed = timed;
-        }
-    }
-
-    /** The command timeout, for every command but a batch's untimed ones. */
-    static final class BatchTimeouts extends TimeoutOptions.TimeoutSource {
-        private final long timeoutNanos;
-
-        BatchTimeouts(Duration timeout) {
-            this.timeoutNanos = timeout.toNanos();
-        }
-
-        @Override
-        public long getTimeout(RedisCommand<?, ?, ?> command) {
-            BatchCommand<?, ?, ?> batchCommand = command == null ? null
-                    : CommandWrapper.unwrap(command, BatchCommand.class);
-            return batchCommand != null && !batchCommand.timed ? 0 : timeoutNanos;
-        }
-
-        @Override
-        public TimeUnit getTimeUnit() {
-            return TimeUnit.NANOSECONDS;
         }
     }
 
