@@ -1,5 +1,6 @@
 package dev.nearcache.loader;
 
+import dev.nearcache.internal.Limits;
 import dev.nearcache.internal.Connections;
 import dev.nearcache.internal.RedisErrors;
 import dev.nearcache.internal.RedisUris;
@@ -327,7 +328,7 @@ final class MgetBatchingLoader<K, V> implements BatchingLoader<K, V>, HookedConn
         this.readTtls = builder.readTtls();
         this.listeners = List.copyOf(builder.listeners());
         // the URI's timeout bounds the handshake; commands have their own (TimeoutOptions)
-        RedisURI uri = RedisUris.copyOf(builder.redisUri()).withTimeout(BatchingLoaderBuilder.handshakeTimeout(
+        RedisURI uri = RedisUris.copyOf(builder.redisUri()).withTimeout(Limits.handshakeTimeout(
                 builder.commandTimeout(), builder.connectTimeout())).build();
         this.endpoint = RedisUris.describe(uri);
         List<Lane> laneList = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Limits;
 import dev.nearcache.internal.RedisUris;
 import dev.nearcache.invalidation.InvalidationListenerBuilder;
 import dev.nearcache.loader.BatchingLoaderBuilder;
@@ -73,15 +74,15 @@ public final class NearCacheBuilder<K, V> {
     KeyManagerFactory tlsKeyManagers;
     boolean tlsVerifyPeer = true;
     private final List<Map.Entry<MeterRegistry, String>> meterRegistries = new ArrayList<>();
-    int batchSize = BatchingLoaderBuilder.DEFAULT_MAX_BATCH_SIZE;
-    int connections = BatchingLoaderBuilder.DEFAULT_CONNECTIONS;
-    Duration commandTimeout = BatchingLoaderBuilder.DEFAULT_COMMAND_TIMEOUT;
+    int batchSize = Limits.DEFAULT_MAX_BATCH_SIZE;
+    int connections = Limits.DEFAULT_CONNECTIONS;
+    Duration commandTimeout = Limits.DEFAULT_COMMAND_TIMEOUT;
     Duration connectTimeout;
     String clientName;
     boolean startWithoutRedis;
-    Duration heartbeatInterval = InvalidationListenerBuilder.DEFAULT_HEARTBEAT_INTERVAL;
+    Duration heartbeatInterval = Limits.DEFAULT_HEARTBEAT_INTERVAL;
     Duration heartbeatTimeout;
-    Duration reconnectDebounce = InvalidationListenerBuilder.DEFAULT_RECONNECT_DEBOUNCE;
+    Duration reconnectDebounce = Limits.DEFAULT_RECONNECT_DEBOUNCE;
     Duration readThroughTtl;
     ClientResources clientResources;
     int verifyRate = DEFAULT_VERIFY_RATE;
@@ -452,7 +453,7 @@ public final class NearCacheBuilder<K, V> {
      */
     public NearCacheBuilder<K, V> commandTimeout(Duration timeout) {
         this.commandTimeout = within("commandTimeout", timeout, MIN_COMMAND_TIMEOUT,
-                BatchingLoaderBuilder.MAX_COMMAND_TIMEOUT);
+                Limits.MAX_COMMAND_TIMEOUT);
         return this;
     }
 
@@ -462,8 +463,8 @@ public final class NearCacheBuilder<K, V> {
      * SETNAME) is bounded by a command timeout, at least 1 s, and never longer than this (rule 9).
      */
     public NearCacheBuilder<K, V> connectTimeout(Duration timeout) {
-        this.connectTimeout = within("connectTimeout", timeout, BatchingLoaderBuilder.MIN_CONNECT_TIMEOUT,
-                BatchingLoaderBuilder.MAX_CONNECT_TIMEOUT);
+        this.connectTimeout = within("connectTimeout", timeout, Limits.MIN_CONNECT_TIMEOUT,
+                Limits.MAX_CONNECT_TIMEOUT);
         return this;
     }
 
@@ -496,8 +497,8 @@ public final class NearCacheBuilder<K, V> {
 
     /** Time between heartbeat PINGs on the invalidation connection (10 ms to 1 minute; default 1 s). */
     public NearCacheBuilder<K, V> heartbeatInterval(Duration interval) {
-        this.heartbeatInterval = within("heartbeatInterval", interval, InvalidationListenerBuilder.MIN_HEARTBEAT,
-                InvalidationListenerBuilder.MAX_HEARTBEAT_INTERVAL);
+        this.heartbeatInterval = within("heartbeatInterval", interval, Limits.MIN_HEARTBEAT,
+                Limits.MAX_HEARTBEAT_INTERVAL);
         return this;
     }
 
@@ -506,8 +507,8 @@ public final class NearCacheBuilder<K, V> {
      * intervals).
      */
     public NearCacheBuilder<K, V> heartbeatTimeout(Duration timeout) {
-        this.heartbeatTimeout = within("heartbeatTimeout", timeout, InvalidationListenerBuilder.MIN_HEARTBEAT,
-                InvalidationListenerBuilder.MAX_HEARTBEAT_TIMEOUT);
+        this.heartbeatTimeout = within("heartbeatTimeout", timeout, Limits.MIN_HEARTBEAT,
+                Limits.MAX_HEARTBEAT_TIMEOUT);
         return this;
     }
 
@@ -517,7 +518,7 @@ public final class NearCacheBuilder<K, V> {
      */
     public NearCacheBuilder<K, V> reconnectDebounce(Duration debounce) {
         this.reconnectDebounce = within("reconnectDebounce", debounce, Duration.ZERO,
-                InvalidationListenerBuilder.MAX_RECONNECT_DEBOUNCE);
+                Limits.MAX_RECONNECT_DEBOUNCE);
         return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Limits;
 import dev.nearcache.internal.Connections;
 import dev.nearcache.internal.RedisUris;
 import dev.nearcache.loader.BatchingLoaderBuilder;
@@ -53,7 +54,8 @@ final class NearCacheSettings<K, V> {
         this.redisUris = List.copyOf(redisUris);
         this.cluster = b.cluster;
         this.topologyRefreshPeriod = b.topologyRefreshPeriod;
-        this.maximumSize = b.maximumWeight >= 0 ? -1 : b.maximumSize >= 0 ? b.maximumSize : NearCacheBuilder.DEFAULT_MAXIMUM_SIZE;
+        this.maximumSize = b.maximumWeight >= 0 ? -1
+                : b.maximumSize >= 0 ? b.maximumSize : NearCacheBuilder.DEFAULT_MAXIMUM_SIZE;
         this.maximumWeight = b.maximumWeight;
         this.localTtl = b.localTtl;
         this.maxValueBytes = b.maxValueBytes;
@@ -64,7 +66,7 @@ final class NearCacheSettings<K, V> {
         this.connections = b.connections;
         this.commandTimeout = b.commandTimeout;
         this.connectTimeout = b.connectTimeout != null ? b.connectTimeout
-                : BatchingLoaderBuilder.defaultConnectTimeout(b.commandTimeout);
+                : Limits.defaultConnectTimeout(b.commandTimeout);
         this.clientName = b.clientName == null ? "nearcache" : b.clientName + ":nearcache";
         this.heartbeatInterval = b.heartbeatInterval;
         this.heartbeatTimeout = b.heartbeatTimeout != null ? b.heartbeatTimeout : b.heartbeatInterval.multipliedBy(2);
@@ -236,7 +238,7 @@ final class NearCacheSettings<K, V> {
 
     /** How long a connection's handshake may take: a command timeout, at least 1 s (rule 9). */
     Duration handshakeTimeout() {
-        return BatchingLoaderBuilder.handshakeTimeout(commandTimeout, connectTimeout());
+        return Limits.handshakeTimeout(commandTimeout, connectTimeout());
     }
 
     /** How long one look at a cluster node's topology may take. */

@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Limits;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A thousand callers through a Redis that stops answering ({@code CLIENT PAUSE ... ALL}: every client's commands
  * wait, the server's own thread is blocked for them): no caller waits longer than the command timeout and a margin
- * (750 ms) for waking a thousand threads on two cores; reads past the loader's bound of waiting keys are refused at once,
- * so memory stays bounded; and once Redis answers again reads succeed within 2 s.
+ * (750 ms) for waking a thousand threads on two cores; reads past the loader's bound of waiting keys are refused at
+ * once, so memory stays bounded; and once Redis answers again reads succeed within 2 s.
  */
 class RedisStallIT {
     private static final int CALLERS = 1_000;
@@ -71,7 +72,7 @@ class RedisStallIT {
             redis.server().command(Duration.ofSeconds(2), "CLIENT", "PAUSE", Long.toString(STALL.toMillis()), "ALL");
             long stallEnds = System.nanoTime() + STALL.toNanos();
             // memory stays bounded: keys past the loader's bound of waiting keys are refused at once, not queued
-            int flood = BatchingLoaderBuilder.DEFAULT_MAX_PENDING_KEYS + 10_000;
+            int flood = Limits.DEFAULT_MAX_PENDING_KEYS + 10_000;
             AtomicLong refusedAtOnce = new AtomicLong();
             List<java.util.concurrent.CompletableFuture<String>> flooded = new ArrayList<>(flood);
             for (int i = 0; i < flood; i++) {
@@ -82,9 +83,9 @@ class RedisStallIT {
                 flooded.add(f);
             }
             long waiting = flooded.stream().filter(f -> !f.isDone()).count();
-            assertTrue(waiting <= BatchingLoaderBuilder.DEFAULT_MAX_PENDING_KEYS, waiting + " of " + flood
+            assertTrue(waiting <= Limits.DEFAULT_MAX_PENDING_KEYS, waiting + " of " + flood
                     + " reads waiting while Redis was stalled (" + refusedAtOnce + " refused at once); the bound is "
-                    + BatchingLoaderBuilder.DEFAULT_MAX_PENDING_KEYS + " waiting keys");
+                    + Limits.DEFAULT_MAX_PENDING_KEYS + " waiting keys");
             await("reads fail during the stall").atMost(STALL).until(() -> failures.get() > 0);
             long readsAtEnd = reads.get();
             // once Redis answers again, reads succeed within 2 s and keep succeeding

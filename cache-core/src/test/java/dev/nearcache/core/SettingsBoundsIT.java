@@ -1,5 +1,6 @@
 package dev.nearcache.core;
 
+import dev.nearcache.internal.Limits;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,12 +82,12 @@ class SettingsBoundsIT {
     @org.junit.jupiter.api.Test
     void theDerivedConnectTimeoutStaysWithinWhatTheLoaderAndTheListenerAccept() {
         for (Duration commandTimeout : new Duration[] {NearCacheBuilder.MIN_COMMAND_TIMEOUT,
-                BatchingLoaderBuilder.MAX_COMMAND_TIMEOUT}) {
+                Limits.MAX_COMMAND_TIMEOUT}) {
             Duration connect = NearCache.builder().commandTimeout(commandTimeout).settings().connectTimeout();
-            assertTrue(connect.compareTo(InvalidationListenerBuilder.MIN_CONNECT_TIMEOUT) >= 0
-                    && connect.compareTo(InvalidationListenerBuilder.MAX_CONNECT_TIMEOUT) <= 0
-                    && connect.compareTo(BatchingLoaderBuilder.MIN_CONNECT_TIMEOUT) >= 0
-                    && connect.compareTo(BatchingLoaderBuilder.MAX_CONNECT_TIMEOUT) <= 0, connect.toString());
+            assertTrue(connect.compareTo(Limits.MIN_CONNECT_TIMEOUT) >= 0
+                    && connect.compareTo(Limits.MAX_CONNECT_TIMEOUT) <= 0
+                    && connect.compareTo(Limits.MIN_CONNECT_TIMEOUT) >= 0
+                    && connect.compareTo(Limits.MAX_CONNECT_TIMEOUT) <= 0, connect.toString());
         }
     }
 
@@ -94,18 +95,18 @@ class SettingsBoundsIT {
         Duration ms = Duration.ofMillis(1);
         return Stream.of(
                 at("commandTimeout", b -> b.commandTimeout(NearCacheBuilder.MIN_COMMAND_TIMEOUT.minus(ms))),
-                at("commandTimeout", b -> b.commandTimeout(BatchingLoaderBuilder.MAX_COMMAND_TIMEOUT.plus(ms))),
-                at("connectTimeout", b -> b.connectTimeout(BatchingLoaderBuilder.MIN_CONNECT_TIMEOUT.minus(ms))),
-                at("connectTimeout", b -> b.connectTimeout(BatchingLoaderBuilder.MAX_CONNECT_TIMEOUT.plus(ms))),
-                at("heartbeatInterval", b -> b.heartbeatInterval(InvalidationListenerBuilder.MIN_HEARTBEAT.minus(ms))),
+                at("commandTimeout", b -> b.commandTimeout(Limits.MAX_COMMAND_TIMEOUT.plus(ms))),
+                at("connectTimeout", b -> b.connectTimeout(Limits.MIN_CONNECT_TIMEOUT.minus(ms))),
+                at("connectTimeout", b -> b.connectTimeout(Limits.MAX_CONNECT_TIMEOUT.plus(ms))),
+                at("heartbeatInterval", b -> b.heartbeatInterval(Limits.MIN_HEARTBEAT.minus(ms))),
                 at("heartbeatInterval",
-                        b -> b.heartbeatInterval(InvalidationListenerBuilder.MAX_HEARTBEAT_INTERVAL.plus(ms))),
-                at("heartbeatTimeout", b -> b.heartbeatTimeout(InvalidationListenerBuilder.MIN_HEARTBEAT.minus(ms))),
+                        b -> b.heartbeatInterval(Limits.MAX_HEARTBEAT_INTERVAL.plus(ms))),
+                at("heartbeatTimeout", b -> b.heartbeatTimeout(Limits.MIN_HEARTBEAT.minus(ms))),
                 at("heartbeatTimeout",
-                        b -> b.heartbeatTimeout(InvalidationListenerBuilder.MAX_HEARTBEAT_TIMEOUT.plus(ms))),
+                        b -> b.heartbeatTimeout(Limits.MAX_HEARTBEAT_TIMEOUT.plus(ms))),
                 at("reconnectDebounce", b -> b.reconnectDebounce(ms.negated())),
                 at("reconnectDebounce",
-                        b -> b.reconnectDebounce(InvalidationListenerBuilder.MAX_RECONNECT_DEBOUNCE.plus(ms))),
+                        b -> b.reconnectDebounce(Limits.MAX_RECONNECT_DEBOUNCE.plus(ms))),
                 at("localTtl", b -> b.localTtl(Duration.ZERO)),
                 at("topologyRefreshPeriod", b -> b.topologyRefreshPeriod(Duration.ofHours(1).plus(ms))));
     }

@@ -1,5 +1,15 @@
 package dev.nearcache.invalidation;
 
+import static dev.nearcache.internal.Limits.DEFAULT_HEARTBEAT_INTERVAL;
+import static dev.nearcache.internal.Limits.DEFAULT_MAX_RECONNECT_BACKOFF;
+import static dev.nearcache.internal.Limits.DEFAULT_RECONNECT_DEBOUNCE;
+import static dev.nearcache.internal.Limits.MAX_CONNECT_TIMEOUT;
+import static dev.nearcache.internal.Limits.MAX_HEARTBEAT_INTERVAL;
+import static dev.nearcache.internal.Limits.MAX_HEARTBEAT_TIMEOUT;
+import static dev.nearcache.internal.Limits.MAX_RECONNECT_DEBOUNCE;
+import static dev.nearcache.internal.Limits.MIN_CONNECT_TIMEOUT;
+import static dev.nearcache.internal.Limits.MIN_HEARTBEAT;
+
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
@@ -18,26 +28,8 @@ import java.util.Objects;
  * @param <K> key type
  */
 public final class InvalidationListenerBuilder<K> {
-    /** Default time between heartbeat PINGs. */
-    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
-    /** Default minimum time between reconnect attempts after a failure or a quick drop. */
-    public static final Duration DEFAULT_RECONNECT_DEBOUNCE = Duration.ofMillis(1500);
-    /** Default longest wait between reconnect attempts. */
-    public static final Duration DEFAULT_MAX_RECONNECT_BACKOFF = Duration.ofSeconds(30);
-    /** The shortest heartbeat interval and timeout accepted. */
-    public static final Duration MIN_HEARTBEAT = Duration.ofMillis(10);
-    /** The longest heartbeat interval accepted. */
-    public static final Duration MAX_HEARTBEAT_INTERVAL = Duration.ofMinutes(1);
-    /** The longest heartbeat timeout accepted. */
-    public static final Duration MAX_HEARTBEAT_TIMEOUT = Duration.ofMinutes(5);
-    /** The longest reconnect debounce accepted. */
-    public static final Duration MAX_RECONNECT_DEBOUNCE = Duration.ofMinutes(1);
-    /** The shortest connect timeout accepted. */
-    public static final Duration MIN_CONNECT_TIMEOUT = Duration.ofMillis(100);
-    /** The longest connect timeout accepted. */
-    public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(5);
     /** Default client name, shown in {@code CLIENT LIST}. */
-    public static final String DEFAULT_CLIENT_NAME = "nearcache-invalidation";
+    static final String DEFAULT_CLIENT_NAME = "nearcache-invalidation";
 
     private final RedisCodec<K, ?> keyCodec;
     private RedisURI redisUri;
@@ -178,7 +170,6 @@ public final class InvalidationListenerBuilder<K> {
         return this;
     }
 
-    /** The name the connection shows in {@code CLIENT LIST} (letters, digits, {@code -_.:}; default nearcache-invalidation). */
     /**
      * Whether each connection also reads its server's {@code run_id} ({@code INFO server}) before it is ready, for
      * {@link InvalidationHandler#ready(long, String)} (default false). Where the server behind one address can change
@@ -203,6 +194,10 @@ public final class InvalidationListenerBuilder<K> {
         return this;
     }
 
+    /**
+     * The name the connection shows in {@code CLIENT LIST} (1 to 64 letters, digits or {@code -_.:}; default
+     * nearcache-invalidation).
+     */
     public InvalidationListenerBuilder<K> clientName(String name) {
         Objects.requireNonNull(name, "clientName must not be null");
         if (!name.matches("[A-Za-z0-9_.:-]{1,64}")) {
