@@ -215,6 +215,13 @@ final class ConnectingNearCache<K, V> implements NearCache<K, V> {
     }
 
     @Override
+    public NearCacheMetrics metrics(String name) {
+        NearCacheMetrics.tags(name); // checked now, not when it connects
+        return new NearCacheMetrics((registry, histograms) -> whenConnected(connected ->
+                connected.metrics(name).percentileHistograms(histograms).bindTo(registry)));
+    }
+
+    @Override
     public void close() {
         TrackingNearCache<K, V> connected;
         synchronized (this) {

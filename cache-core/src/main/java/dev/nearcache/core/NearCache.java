@@ -118,8 +118,15 @@ public interface NearCache<K, V> extends AutoCloseable {
      */
     long deleteMatching(String pattern);
 
-    /** Counters and gauges, without Micrometer (see {@link NearCacheMetrics} for Micrometer). */
+    /** Counters and gauges, without Micrometer (see {@link #metrics(String)} for Micrometer). */
     NearCacheStats stats();
+
+    /**
+     * This cache's Micrometer meters, tagged {@code cache=<name>} (listed at {@link NearCacheMetrics}), to bind to a
+     * registry: {@code cache.metrics("products").bindTo(registry)}. A cache that started without Redis registers them
+     * once it has connected.
+     */
+    NearCacheMetrics metrics(String name);
 
     /** Closes every connection and empties the local cache. Idempotent. */
     @Override

@@ -610,7 +610,7 @@ public final class NearCacheBuilder<K, V> {
                     settings.trackingMode(), e);
         }
         for (Map.Entry<MeterRegistry, String> registry : meterRegistries) {
-            new NearCacheMetrics(cache, registry.getValue()).bindTo(registry.getKey());
+            cache.metrics(registry.getValue()).bindTo(registry.getKey());
         }
         return cache;
     }

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.ToLongFunction;
 
 /**
@@ -37,34 +38,26 @@ import java.util.function.ToLongFunction;
  * binding to several registries records batches in each. Each meter reads its own counter.
  */
 public final class NearCacheMetrics implements MeterBinder {
-    private final NearCache<?, ?> facade;
-    private final TrackingNearCache<?, ?> cache;
-    private final String name;
-    private final Tags tags;
+    /** Registers the meters in a registry, with or without percentile histograms. */
+    private final BiConsumer<MeterRegistry, Boolean> binding;
     private final boolean percentileHistograms;
 
     /**
+     * The same as {@link NearCache#metrics(String) cache.metrics(name)}.
+     *
      * @param cache a cache built by {@link NearCacheBuilder}
      * @param name  the cache's name, used as the {@code cache} tag
      */
     public NearCacheMetrics(NearCache<?, ?> cache, String name) {
-        Objects.requireNonNull(cache, "cache must not be null");
-        Objects.requireNonNull(name, "name must not be null");
-        if (!(cache instanceof TrackingNearCache) && !(cache instanceof ConnectingNearCache)) {
-            throw new IllegalArgumentException("cache must be built by NearCache.builder(), got " + cache.getClass());
-        }
-        this.facade = cache;
-        this.cache = cache instanceof TrackingNearCache<?, ?> connected ? connected : null;
-        this.name = name;
-        this.tags = Tags.of(Tag.of("cache", name));
-        this.percentileHistograms = true;
+        this(Objects.requireNonNull(cache, "cache must not be null").metrics(name).binding, true);
     }
 
-    private NearCacheMetrics(NearCacheMetrics from, boolean percentileHistograms) {
-        this.facade = from.facade;
-        this.cache = from.cache;
-        this.name = from.name;
-        this.tags = from.tags;
+    NearCacheMetrics(BiConsumer<MeterRegistry, Boolean> binding) {
+        this(binding, true);
+    }
+
+    private NearCacheMetrics(BiConsumer<MeterRegistry, Boolean> binding, boolean percentileHistograms) {
+        this.binding = binding;
         this.percentileHistograms = percentileHistograms;
     }
 
@@ -74,7 +67,7 @@ public final class NearCacheMetrics implements MeterBinder {
      * and max, a few series per cache instead of some hundred. Returns a binder with that choice.
      */
     public NearCacheMetrics percentileHistograms(boolean publish) {
-        return new NearCacheMetrics(this, publish);
+        return new NearCacheMetrics(binding, publish);
     }
 
     /**
@@ -83,70 +76,83 @@ public final class NearCacheMetrics implements MeterBinder {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        if (cache == null) {
-            ((ConnectingNearCache<?, ?>) facade).whenConnected(connected ->
-                    new NearCacheMetrics(connected, name).percentileHistograms(percentileHistograms).bindTo(registry));
-            return;
-        }
-        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"), s -> s.hits());
-        counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"), s -> s.misses());
-        counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"), s -> s.loads());
-        counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "failure"),
-                s -> s.loadFailures());
-        counter(registry, "nearcache.invalidations", "keys Redis reported as changed", Tags.empty(),
-                s -> s.invalidations());
-        for (FlushReason reason : FlushReason.values()) {
-            counter(registry, "nearcache.flushes", "times the whole near cache was emptied",
-                    Tags.of("reason", reason.tag()), s -> s.flushes(reason));
-        }
-        counter(registry, "nearcache.verify.checks", "cached values the coherence canary compared with Redis",
-                Tags.empty(), s -> s.verifyChecks());
-        counter(registry, "nearcache.verify.mismatches", "cached values that differed from Redis with no write in"
-                + " flight (missed invalidations), evicted", Tags.empty(), s -> s.verifyMismatches());
-        counter(registry, "nearcache.stale.served", "reads Redis could not answer, served a value known coherent"
-                + " within the stale-if-error window", Tags.empty(), s -> s.staleServed());
-        counter(registry, "nearcache.invalidations.not.held", "invalidations of keys not held locally", Tags.empty(),
-                s -> s.invalidationsNotHeld());
-        Gauge.builder("nearcache.server.tracking.keys", cache.store(), s -> s.serverTracking().keys() < 0 ? Double.NaN
-                        : s.serverTracking().keys()).description("keys in Redis's tracking table (all clients)")
-                .tags(tags).register(registry);
-        Gauge.builder("nearcache.server.tracking.fill", cache.store(), s -> s.serverTracking().fill() < 0 ? Double.NaN
-                        : s.serverTracking().fill())
-                .description("share of tracking-table-max-keys in use (past 1 Redis evicts tracked keys)")
-                .tags(tags).register(registry);
-        counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
-                s -> s.reconnects());
-        counter(registry, "nearcache.evictions", "entries evicted for size, weight or local TTL", Tags.empty(),
-                s -> s.evictions());
-        gauge(registry, "nearcache.size", "entries in the near cache", s -> s.size());
-        gauge(registry, "nearcache.weight", "weight of the near cache (bytes when bounded by weight)",
-                s -> s.weightedSize());
-        Gauge.builder("nearcache.invalidation.healthy", cache, c -> c.invalidationsReady() ? 1 : 0)
-                .description("1 while invalidations are received, else 0").tags(tags).register(registry);
-        DistributionSummary batchSize = DistributionSummary.builder("nearcache.batch.size")
-                .description("keys per MGET").baseUnit("keys").tags(tags)
-                .publishPercentileHistogram(percentileHistograms).register(registry);
-        Timer latency = Timer.builder("nearcache.batch.latency").description("time from sending an MGET to its reply")
-                .tags(tags).publishPercentileHistogram(percentileHistograms).register(registry);
-        cache.store().addRecorder((keys, nanos, failed) -> {
-            batchSize.record(keys);
-            latency.record(nanos, TimeUnit.NANOSECONDS);
-        });
+        Objects.requireNonNull(registry, "registry must not be null");
+        binding.accept(registry, percentileHistograms);
     }
 
-    /**
-     * A counter that reads its own count from the store, not a whole stats snapshot. The store is the meter's
-     * (weakly held) state object: the cache keeps it alive, and a closed, collected cache's meters go away.
-     */
-    private void counter(MeterRegistry registry, String name, String description, Tags extra,
-                         ToLongFunction<LocalStore<?, ?>> value) {
-        FunctionCounter.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description)
-                .tags(tags.and(extra)).register(registry);
+    /** The tags of a cache named {@code name}. */
+    static Tags tags(String name) {
+        return Tags.of(Tag.of("cache", Objects.requireNonNull(name, "name must not be null")));
     }
 
-    private void gauge(MeterRegistry registry, String name, String description,
-                       ToLongFunction<LocalStore<?, ?>> value) {
-        Gauge.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description).tags(tags)
-                .register(registry);
+    /** Registers the meters of a connected cache, each reading its own counter. */
+    static void bind(TrackingNearCache<?, ?> cache, Tags tags, MeterRegistry registry, boolean percentileHistograms) {
+        new Meters(cache, tags, registry).bind(percentileHistograms);
+    }
+
+    /** The meters of one cache in one registry. */
+    private record Meters(TrackingNearCache<?, ?> cache, Tags tags, MeterRegistry registry) {
+        void bind(boolean percentileHistograms) {
+            counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"), s -> s.hits());
+            counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"), s -> s.misses());
+            counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"), s -> s.loads());
+            counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "failure"),
+                    s -> s.loadFailures());
+            counter(registry, "nearcache.invalidations", "keys Redis reported as changed", Tags.empty(),
+                    s -> s.invalidations());
+            for (FlushReason reason : FlushReason.values()) {
+                counter(registry, "nearcache.flushes", "times the whole near cache was emptied",
+                        Tags.of("reason", reason.tag()), s -> s.flushes(reason));
+            }
+            counter(registry, "nearcache.verify.checks", "cached values the coherence canary compared with Redis",
+                    Tags.empty(), s -> s.verifyChecks());
+            counter(registry, "nearcache.verify.mismatches", "cached values that differed from Redis with no write in"
+                    + " flight (missed invalidations), evicted", Tags.empty(), s -> s.verifyMismatches());
+            counter(registry, "nearcache.stale.served", "reads Redis could not answer, served a value known coherent"
+                    + " within the stale-if-error window", Tags.empty(), s -> s.staleServed());
+            counter(registry, "nearcache.invalidations.not.held", "invalidations of keys not held locally", Tags.empty(),
+                    s -> s.invalidationsNotHeld());
+            Gauge.builder("nearcache.server.tracking.keys", cache.store(), s -> s.serverTracking().keys() < 0 ? Double.NaN
+                            : s.serverTracking().keys()).description("keys in Redis's tracking table (all clients)")
+                    .tags(tags).register(registry);
+            Gauge.builder("nearcache.server.tracking.fill", cache.store(), s -> s.serverTracking().fill() < 0 ? Double.NaN
+                            : s.serverTracking().fill())
+                    .description("share of tracking-table-max-keys in use (past 1 Redis evicts tracked keys)")
+                    .tags(tags).register(registry);
+            counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
+                    s -> s.reconnects());
+            counter(registry, "nearcache.evictions", "entries evicted for size, weight or local TTL", Tags.empty(),
+                    s -> s.evictions());
+            gauge(registry, "nearcache.size", "entries in the near cache", s -> s.size());
+            gauge(registry, "nearcache.weight", "weight of the near cache (bytes when bounded by weight)",
+                    s -> s.weightedSize());
+            Gauge.builder("nearcache.invalidation.healthy", cache, c -> c.invalidationsReady() ? 1 : 0)
+                    .description("1 while invalidations are received, else 0").tags(tags).register(registry);
+            DistributionSummary batchSize = DistributionSummary.builder("nearcache.batch.size")
+                    .description("keys per MGET").baseUnit("keys").tags(tags)
+                    .publishPercentileHistogram(percentileHistograms).register(registry);
+            Timer latency = Timer.builder("nearcache.batch.latency").description("time from sending an MGET to its reply")
+                    .tags(tags).publishPercentileHistogram(percentileHistograms).register(registry);
+            cache.store().addRecorder((keys, nanos, failed) -> {
+                batchSize.record(keys);
+                latency.record(nanos, TimeUnit.NANOSECONDS);
+            });
+        }
+
+        /**
+         * A counter that reads its own count from the store, not a whole stats snapshot. The store is the meter's
+         * (weakly held) state object: the cache keeps it alive, and a closed, collected cache's meters go away.
+         */
+        private void counter(MeterRegistry registry, String name, String description, Tags extra,
+                             ToLongFunction<LocalStore<?, ?>> value) {
+            FunctionCounter.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description)
+                    .tags(tags.and(extra)).register(registry);
+        }
+
+        private void gauge(MeterRegistry registry, String name, String description,
+                           ToLongFunction<LocalStore<?, ?>> value) {
+            Gauge.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description).tags(tags)
+                    .register(registry);
+        }
     }
 }

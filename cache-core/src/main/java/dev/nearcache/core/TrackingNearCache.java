@@ -33,10 +33,9 @@ import org.slf4j.LoggerFactory;
  * The near cache facade: reads from the {@link LocalStore} (Caffeine), misses and writes through a {@link Routing}
  * (one node, or a cluster's masters) to the node shards ({@link NodeShard}: a batching loader for reads and an
  * invalidation listener per Redis node), which drive the store. Calls go downward only: nothing calls back into
- * this class. Each of DESIGN.md's nine rules is named where it is kept: rules 1 and 2 in {@link CoherenceGuard},
- * 3, 7 and 8 in {@link LocalStore}, 3 and 4 in {@link NodeShard} (and {@link ClusterRouting} for topology changes),
- * 9 in the batching loader (a batch that times out drops its connection) and {@link NodeShard} (a tracking
- * registration without answer does), 6 below.
+ * this class. The coherence rules are numbered in docs/DESIGN.md, whose table names the method that keeps each
+ * and the tests that fail without it; here are rule 6 (own writes), 9 for writes and callers' waits, 12's serving of
+ * stale values and 13 (keys that round-trip).
  */
 final class TrackingNearCache<K, V> implements NearCache<K, V> {
     private static final Logger log = LoggerFactory.getLogger(TrackingNearCache.class);
@@ -409,6 +408,12 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     @Override
     public NearCacheStats stats() {
         return store.stats(routing.invalidationsReady(), routing.trackingMode());
+    }
+
+    @Override
+    public NearCacheMetrics metrics(String name) {
+        io.micrometer.core.instrument.Tags tags = NearCacheMetrics.tags(name);
+        return new NearCacheMetrics((registry, histograms) -> NearCacheMetrics.bind(this, tags, registry, histograms));
     }
 
     /**

@@ -305,7 +305,7 @@ class NearCacheIT {
              NearCache<String, String> cache = NearCache.builder().redisUri(secured.uri()).build()) {
             assertTrue(secured.uri().contains("hunter2"));
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            new NearCacheMetrics(cache, "products").bindTo(registry);
+            cache.metrics("products").bindTo(registry);
             await("hits").atMost(Duration.ofSeconds(10)).until(() -> {
                 cache.get("m");
                 return cache.stats().hits() > 0;

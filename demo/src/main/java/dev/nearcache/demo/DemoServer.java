@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.nearcache.core.NearCache;
 import dev.nearcache.core.NearCacheException;
-import dev.nearcache.core.NearCacheMetrics;
 import dev.nearcache.core.NearCacheStats;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -54,7 +53,7 @@ final class DemoServer implements AutoCloseable {
             executor.shutdownNow();
             throw e;
         }
-        new NearCacheMetrics(cache, "products").bindTo(registry);
+        cache.metrics("products").bindTo(registry);
         http.setExecutor(executor);
         http.createContext("/products/", this::products);
         http.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4",

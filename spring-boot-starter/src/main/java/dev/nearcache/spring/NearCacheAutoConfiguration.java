@@ -154,7 +154,7 @@ public final class NearCacheAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         NearCacheMetrics nearCacheMetrics(NearCache<String, byte[]> nearCache, NearCacheProperties properties) {
-            return new NearCacheMetrics(nearCache, properties.getMetrics().getName())
+            return nearCache.metrics(properties.getMetrics().getName())
                     .percentileHistograms(properties.getMetrics().isPercentileHistograms());
         }
     }
