@@ -1,7 +1,6 @@
 package dev.nearcache.core;
 
 import dev.nearcache.internal.RedisErrors;
-import dev.nearcache.internal.RedisInfo;
 import dev.nearcache.internal.RedisUris;
 import dev.nearcache.invalidation.InvalidationHandler;
 import dev.nearcache.invalidation.InvalidationListener;
@@ -12,24 +11,17 @@ import dev.nearcache.loader.spi.DataConnection;
 import dev.nearcache.loader.spi.DataConnectionListener;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.push.PushListener;
 import io.lettuce.core.api.push.PushMessage;
-import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -51,18 +43,13 @@ import org.slf4j.LoggerFactory;
  * reads over RESP3 and its invalidations arrive on it as push messages, decoded inline, in order with its replies
  * (Lettuce hands a push to its listeners before it decodes the reply behind it). The rules then hold per
  * connection: rule 1 as before, with "the redirect id" being the connection itself ({@link #SAME_CONNECTION_ID});
- * rule 2's placeholder still dies on any connection's invalidation (an invalidation can no longer overtake the reply
- * on its own connection, but one of another connection may); rule 3 for a connection's loss as before; rule 5 is a
- * heartbeat on every data connection ({@link #heartbeat}), since each now carries invalidations, and a half-open
- * one would hold them silently.
+ * rule 2's placeholder is still needed (a batch is stored only after its TTL scripts answer, and another client's
+ * write may run between the MGET and them); rule 3 for a connection's loss as before; rule 5 is a heartbeat on every
+ * data connection ({@link #heartbeat}). See docs/DESIGN.md, which argues each.
  *
- * <p><b>Redis Sentinel.</b> Every connection finds the master through the sentinels when it connects (Lettuce), so
- * after a failover it lands on the new one; but two servers may both act as master for a while (the old one until
- * the sentinels demote it), and a REDIRECT names a client id of one server. So a data connection's tracking is
- * confirmed only if, on the same connection and before the registration, {@code ROLE} said master and {@code INFO
- * server} gave the run_id of the listener's server; otherwise it is not confirmed (rule 1 keeps its reads out) and
- * the connection reconnects a little later. And {@link SentinelWatch} turns a sentinel's {@code +switch-master} into
- * a flush and a reconnect of every connection of the node at once.
+ * <p><b>Redis Sentinel</b> (rule 11 of docs/DESIGN.md): a data connection's tracking is confirmed only if {@code ROLE}
+ * said master and, with REDIRECT, {@code INFO server} gave the run_id of the listener's server; {@link SentinelWatch}
+ * turns a sentinel's {@code +switch-master} into a flush and a reconnect of every connection of the node.
  */
 final class NodeShard<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeShard.class);
@@ -115,8 +102,6 @@ final class NodeShard<K, V> implements AutoCloseable {
     private final AtomicLong readies = new AtomicLong();
     /** A loss happened since caching last worked on every data connection; cleared when it works again. */
     private volatile boolean resumeToAnnounce;
-    /** Why AUTO chose SAME_CONNECTION: the server's answer to REDIRECT (for the messages), or null. */
-    private String sameConnectionRefusal;
     /** The server's refusal of CLIENT TRACKING, if it refused (a missing permission): fails the build. */
     private volatile String trackingRefusal;
     private volatile boolean closed;
@@ -163,7 +148,8 @@ final class NodeShard<K, V> implements AutoCloseable {
             for (DataConnection<K, V> connection : loader.connections()) {
                 connection.commands().addListener(new Pushes(connection));
             }
-            this.mode = decideMode(settings.trackingMode(), settings.connectTimeout());
+            this.mode = NodeProbes.decideMode(settings.trackingMode(), loader.connections(), settings.connectTimeout(),
+                    endpoint);
             if (mode == TrackingMode.REDIRECT) {
                 builtListener = InvalidationListener.builder().keyCodec(settings.codec()).redisUri(uri)
                         .clientResources(resources).clientName(settings.clientName("invalidation"))
@@ -213,91 +199,15 @@ final class NodeShard<K, V> implements AutoCloseable {
     }
 
     /**
-     * The mode to use: as configured, or for AUTO, REDIRECT if the server accepts it. The probe asks on data
-     * connection 0 for {@code CLIENT TRACKING ON REDIRECT <its own id>} and turns it off again; nothing has been read
-     * on the connection yet. A server that answers with an error other than a missing permission (which the
-     * permission check reports) does not offer REDIRECT. No answer within the connect timeout decides nothing:
-     * REDIRECT, and rule 9 sees to the connection.
-     *
-     * @throws NearCacheConfigurationException if SAME_CONNECTION is needed but the data connections speak RESP2
-     */
-    private TrackingMode decideMode(TrackingMode configured, java.time.Duration connectTimeout) {
-        if (configured == TrackingMode.REDIRECT) {
-            return TrackingMode.REDIRECT;
-        }
-        DataConnection<K, V> first = loader.connections().get(0);
-        if (configured == TrackingMode.AUTO) {
-            var commands = first.commands().async();
-            try {
-                long deadline = System.nanoTime() + connectTimeout.toNanos();
-                long id = commands.clientId().get(connectTimeout.toNanos(), TimeUnit.NANOSECONDS);
-                commands.clientTracking(TrackingArgs.Builder.enabled().redirect(id))
-                        .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                commands.clientTracking(TrackingArgs.Builder.enabled(false));
-                return TrackingMode.REDIRECT;
-            } catch (ExecutionException e) {
-                String message = String.valueOf(e.getCause().getMessage());
-                if (!(e.getCause() instanceof RedisCommandExecutionException) || RedisErrors.permission(message)) {
-                    return TrackingMode.REDIRECT;
-                }
-                log.info("Redis at {} refused CLIENT TRACKING ON REDIRECT ({}): each data connection will receive"
-                        + " the invalidations of its own reads (SAME_CONNECTION)", endpoint, message);
-                sameConnectionRefusal = message;
-            } catch (TimeoutException e) {
-                return TrackingMode.REDIRECT;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new NearCacheException("interrupted while connecting to " + endpoint, e);
-            }
-        }
-        for (DataConnection<K, V> connection : loader.connections()) {
-            ProtocolVersion protocol = connection.protocolVersion();
-            if (connection.isOpen() && protocol != null && protocol != ProtocolVersion.RESP3) {
-                throw new NearCacheConfigurationException("Redis at " + endpoint + (sameConnectionRefusal != null
-                        ? " refused CLIENT TRACKING ON REDIRECT (" + sameConnectionRefusal + "), and" : "")
-                        + " its data connections speak " + protocol + ", so it cannot push invalidations on them"
-                        + " either: same-connection tracking needs RESP3 (HELLO 3)");
-            }
-        }
-        return TrackingMode.SAME_CONNECTION;
-    }
-
-    /**
      * Least privilege, checked at start: a user that may not run a command the cache needs fails the build, naming
      * it, instead of building a cache that never caches (no {@code client|tracking}) or whose every read fails (no
      * {@code mget}). The probes read one key; a user whose key patterns exclude it is fine (the refusal then names
      * the key, not the command, and Redis checks commands first). Also waits, within the connect timeout, until
      * every data connection has confirmed tracking.
      */
-    @SuppressWarnings("unchecked") // a one-key K[] for the varargs mget and eval: a probe of K's codec, never kept
     private void verifyPermissions(NearCacheSettings<K, V> settings) {
-        K probe = settings.codec().decodeKey(StandardCharsets.UTF_8.encode("nearcache:permission-probe"));
-        var commands = loader.connections().get(0).commands().async();
-        List<CompletableFuture<?>> probes = new ArrayList<>();
-        probes.add(commands.mget(probe).toCompletableFuture());
-        if (settings.serverTtl()) {
-            probes.add(commands.eval(BatchingLoader.PTTL_SCRIPT,
-                    ScriptOutputType.MULTI, probe).toCompletableFuture());
-        }
-        Set<String> refused = new LinkedHashSet<>();
         long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
-        for (CompletableFuture<?> f : probes) {
-            try {
-                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                String message = String.valueOf(e.getCause().getMessage());
-                if (message.contains("NOPERM") && message.contains("run the")) {
-                    refused.add(message.substring(message.indexOf("NOPERM")));
-                } else if (message.contains("can't run this command")) { // a command the script calls
-                    refused.add("the TTL script may not run PTTL (" + message.trim() + ")");
-                }
-            } catch (TimeoutException e) {
-                break; // the connection is slow or stalled: rule 9 will see to it; nothing to conclude here
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new NearCacheException("interrupted while connecting to " + endpoint, e);
-            }
-        }
+        Set<String> refused = NodeProbes.refusedCommands(settings, loader.connections().get(0), deadline, endpoint);
         while (trackingRefusal == null && !tracking.allTracked(loader.connections())
                 && System.nanoTime() < deadline) {
             LockSupport.parkNanos(1_000_000);
@@ -470,28 +380,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             }
             return "ROLE or INFO failed: " + message;
         }
-        String serverRole = roleReply == null || roleReply.isEmpty() ? "?" : text(roleReply.get(0));
-        if (!"master".equals(serverRole)) {
-            return "the server is a " + serverRole + ", not the master";
-        }
-        if (id == SAME_CONNECTION_ID) {
-            return null;
-        }
-        String runId = RedisInfo.field(infoReply, "run_id");
-        String expected = listenerRunId;
-        return runId != null && runId.equals(expected) ? null : "it is on server " + runId
-                + ", the invalidation connection on " + expected;
-    }
-
-    /** A word of a reply decoded with the connection's codec: a String, or the bytes of a byte[] codec. */
-    private static String text(Object word) {
-        if (word instanceof byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-        if (word instanceof java.nio.ByteBuffer buffer) {
-            return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
-        }
-        return String.valueOf(word);
+        return NodeProbes.notOnTheMaster(roleReply, infoReply, id, listenerRunId);
     }
 
     /**
