@@ -51,8 +51,8 @@ import reactor.core.Disposable;
  * costly every second). Every change Lettuce reports, and every tick, makes the topology thread apply Lettuce's
  * view ({@link #apply}). When the slot-to-master map differs from the table in use, the new table is put in place,
  * shards are created for new masters and closed for masters that left, and the whole cache is flushed: a key's
- * tracking lives on the node that served its read, and after a move its writes go elsewhere (see
- * {@link CoherenceGuard}). Entries are not flushed per node: the cache does not record which node served an entry,
+ * tracking lives on the node that served its read, and after a move its writes go elsewhere (rule 10 of
+ * docs/DESIGN.md). Entries are not flushed per node: the cache does not record which node served an entry,
  * and a move is rare enough that refilling is cheaper than the bookkeeping on every store.
  *
  * <p><b>Redirections.</b> A read answered with {@code MOVED}, {@code ASK} or {@code TRYAGAIN} (a slot moved or in
@@ -188,7 +188,7 @@ final class ClusterRouting<K, V> implements Routing<K, V> {
                 owners = next;
                 table = tableOf(next); // a new master's slots route to nobody until its shard is connected
                 if (!first) {
-                    // rule 3 for a cluster: keys of moved slots were tracked on nodes that no longer get their writes
+                    // rule 10: keys of moved slots were tracked on nodes that no longer get their writes
                     store.flush(FlushReason.TOPOLOGY_CHANGED);
                     log.info("cluster topology changed ({}): {} masters now serve the slots", why, masters.size());
                 }

@@ -9,33 +9,10 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Decides whether a value read from Redis may enter the local cache. This class keeps DESIGN.md rules 1 and 2;
- * {@link LocalStore} calls it at the points rules 3, 4 and 6 name.
- *
- * <p><b>The argument.</b> Redis tracks a key for a connection once that connection reads it with tracking on, and
- * then sends one invalidation when the key changes, to the redirect target. A cached value is therefore safe
- * exactly when (a) its read was tracked, redirecting to the invalidation connection we are listening on, and (b)
- * every invalidation sent for it since is applied. For (a), rule 1: a batch may store its values only if, when it
- * was sent, its connection's tracking had been confirmed (the {@code CLIENT TRACKING ON REDIRECT id} reply seen)
- * for the connection's current generation and the current redirect id of the connection's own node ({@link Node}:
- * client ids are per node, so in a cluster each master has its own listener), and no flush happened between its
- * send and its reply: the epoch increases on every flush and every loss of a connection, so "no flush since" is
- * "same epoch at send and at store". For (b), rule 2: the invalidation and the read's reply travel on different sockets, so the invalidation may overtake the reply. Each
- * key of a batch gets a fresh token before the batch is sent; an invalidation removes the key's token; the reply
- * stores a value only if its own token (compared by identity) is still there, and takes it out. Token check and
- * store run inside the cache's per-key compute, serialized with the invalidation's own compute, and a store that
- * raced a flush (epoch changed after it) removes itself. Loss of either connection, a new redirect id, or a
- * keyless invalidation flushes everything (rule 3), which also discards every token.
- *
- * <p><b>In a cluster</b> a cached key's tracking lives on the node that served its read. While that node owns the
- * key's slot, every write to the key happens there and reaches us as an invalidation. When the slot moves (a
- * resharding, or a failover that promotes a replica, which tracked nothing), writes go to a node that never saw
- * our read; so every change of the slot-to-master map flushes everything ({@link ClusterRouting}). Keys moved by
- * {@code MIGRATE} are deleted on the source, which invalidates them there; a key that was cached as absent has
- * nothing to migrate (and while its slot migrates, its write goes to the importing master), so only the flush
- * covers it, as soon as the change is seen (one topology refresh period at most, sooner when a read meets
- * {@code MOVED}); a batch also stores nothing unless its node still serves the slot after the epoch was read
- * ({@link Node}'s {@code serves}). Reads answered with a redirection are returned uncached.
+ * Decides whether a value read from Redis may enter the local cache: rules 1 (only a tracked read, same epoch) and 2
+ * (a token per key in flight, compared by identity) of docs/DESIGN.md, argued there; in a cluster also rule 10's
+ * owner check (a batch stores nothing unless its node still serves the slot, {@link Node}'s {@code serves}).
+ * {@link LocalStore} calls it where rules 3 (flush) and 6 (own writes) act. Thread-safe.
  */
 final class CoherenceGuard {
     /** A batch's permission to store: the epoch it was sent in, and its tokens, or none if it was not tracked. */

@@ -1,6 +1,10 @@
 package dev.nearcache.core;
 
-/** Why the whole local cache was emptied (DESIGN.md rule 3); {@link #tag()} names it in stats and metrics. */
+/**
+ * Why the whole local cache was flushed (docs/DESIGN.md: rule 3 for lost invalidations, rule 10 for a cluster's
+ * topology, rule 11 for a Sentinel switch, the canary for mismatches); {@link #tag()} names it in stats and metrics.
+ * With stale-if-error a flush marks entries unverified instead of dropping them (rule 12).
+ */
 enum FlushReason {
     /** The invalidation connection closed or its heartbeat timed out. */
     INVALIDATION_CONNECTION_LOST("invalidation-connection-lost"),
@@ -12,7 +16,10 @@ enum FlushReason {
     DATA_CONNECTION_LOST("data-connection-lost"),
     /** A data connection was told its redirect target is gone. */
     TRACKING_REDIR_BROKEN("tracking-redir-broken"),
-    /** Redis Cluster: a slot is now served by another master (resharding, failover), which never saw our reads. */
+    /**
+     * Redis Cluster: a slot is now served by another master (resharding, failover), which never saw our reads, or a
+     * slot started migrating away from its master.
+     */
     TOPOLOGY_CHANGED("topology-changed"),
     /**
      * Redis Sentinel: the master changed (a sentinel announced it, or the invalidation connection came back on

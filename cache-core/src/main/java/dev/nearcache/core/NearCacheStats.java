@@ -3,7 +3,12 @@ package dev.nearcache.core;
 import java.util.Map;
 
 /**
- * A snapshot of a cache's counters (cumulative since it was built) and gauges.
+ * A snapshot of a cache's counters (cumulative since it was built) and gauges. Immutable, so thread-safe.
+ *
+ * <p><b>Compatibility.</b> Read it through its accessors ({@code stats.hits()}), which stay. The cache makes it;
+ * applications should neither construct it nor take it apart with a record pattern: a new counter is added as a
+ * component (after the existing ones), which changes the canonical constructor and the record's shape, never an
+ * accessor that exists.
  *
  * @param hits                      reads served from local memory
  * @param misses                    reads that went to Redis
