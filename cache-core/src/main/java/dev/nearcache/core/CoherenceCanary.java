@@ -129,7 +129,7 @@ final class CoherenceCanary<K, V> {
         if (now - lastLogNanos >= LOG_INTERVAL_NANOS) {
             log.warn("coherence canary: {} cached value(s) differed from Redis with no write in flight to explain"
                     + " it (a missed invalidation); evicted. {} checks so far on {}", foundSinceLog,
-                    store.verifyChecks(), routing.endpoint());
+                    store.counters().verifyChecks(), routing.endpoint());
             foundSinceLog = 0;
             lastLogNanos = now;
         }

@@ -2,20 +2,15 @@ package dev.nearcache.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.nearcache.loader.spi.DataConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.nio.ByteBuffer;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,24 +82,10 @@ final class LocalStore<K, V> {
     /** With stale-if-error: when each recent epoch ended (its entries were known coherent until then). */
     private final java.util.concurrent.ConcurrentSkipListMap<Long, Long> epochEnds =
             new java.util.concurrent.ConcurrentSkipListMap<>();
-    private final LongAdder staleServed = new LongAdder();
-    /** Invalidations of keys not held here (evicted locally, or never cached): with a full tracking table, many. */
-    private final LongAdder invalidationsNotHeld = new LongAdder();
-    private volatile ServerTracking serverTracking = ServerTracking.UNKNOWN;
     private final Cache<Object, Entry> cache;
     private final CoherenceGuard guard = new CoherenceGuard(LocalStore::idOf);
+    private final StoreCounters counters = new StoreCounters();
 
-    private final LongAdder loads = new LongAdder();
-    private final LongAdder loadFailures = new LongAdder();
-    private final LongAdder batches = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
-    private final LongAdder oversized = new LongAdder();
-    private final LongAdder reconnects = new LongAdder();
-    /** Caffeine counted these reads as hits, but the entry's server TTL had run out or it was unverified. */
-    private final LongAdder expiredHits = new LongAdder();
-    private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
-    private final LongAdder verifyChecks = new LongAdder();
-    private final LongAdder verifyMismatches = new LongAdder();
     /**
      * The coherence canary's watches: a key's token from just before its check read until the check is decided.
      * An invalidation, an own write or a flush takes it out, which tells the canary the key was written meanwhile.
@@ -112,7 +93,6 @@ final class LocalStore<K, V> {
     private final Map<Object, Object> watched = new java.util.concurrent.ConcurrentHashMap<>();
     /** The canary's sweep through the entries (its thread only). */
     private java.util.Iterator<Map.Entry<Object, Entry>> sweep;
-    private final List<BatchRecorder> recorders = new CopyOnWriteArrayList<>();
 
     LocalStore(NearCacheSettings<K, V> settings) {
         this.codec = settings.codec();
@@ -121,9 +101,6 @@ final class LocalStore<K, V> {
         this.serverTtl = settings.serverTtl();
         this.cachedKeys = settings.cachedKeys();
         this.staleWindowNanos = settings.staleIfError() == null ? 0 : settings.staleIfError().toNanos();
-        for (FlushReason reason : FlushReason.values()) {
-            flushes.put(reason, new LongAdder());
-        }
         // Rule 7: bounded by count or by bytes, with an optional local TTL as the backstop
         Caffeine<Object, Object> caffeine = Caffeine.newBuilder().recordStats().executor(MAINTENANCE);
         this.weighed = settings.weighed();
@@ -153,11 +130,11 @@ final class LocalStore<K, V> {
         }
         if (entry.expiresAt != NEVER && System.nanoTime() - entry.expiresAt >= 0) {
             cache.asMap().remove(id, entry);
-            expiredHits.increment();
+            counters.expiredHits.increment();
             return MISS;
         }
         if (staleWindowNanos != 0 && entry.epoch != guard.epoch()) {
-            expiredHits.increment(); // Caffeine counted a hit; it is a miss
+            counters.expiredHits.increment(); // Caffeine counted a hit; it is a miss
             return MISS; // unverified since a flush: never served as fresh, only by stale() below
         }
         return entry.value == ABSENT ? null : entry.value;
@@ -193,7 +170,7 @@ final class LocalStore<K, V> {
                 return MISS;
             }
         }
-        staleServed.increment();
+        counters.staleServed.increment();
         return entry.value == ABSENT ? null : entry.value;
     }
 
@@ -209,21 +186,21 @@ final class LocalStore<K, V> {
         if (sent == null) {
             return; // beforeSend failed: the batch was never sent
         }
-        batches.increment();
-        if (!recorders.isEmpty()) {
+        counters.batches.increment();
+        if (!counters.recorders.isEmpty()) {
             long nanos = System.nanoTime() - sent.nanos;
-            for (BatchRecorder r : recorders) {
+            for (BatchRecorder r : counters.recorders) {
                 r.batch(keys.size(), nanos, failure != null);
             }
         }
         if (failure != null) {
-            loadFailures.add(keys.size());
+            counters.loadFailures.add(keys.size());
             for (int i = 0; i < keys.size(); i++) {
                 guard.release(sent.ticket, i, idOf(keys.get(i)));
             }
             return;
         }
-        loads.add(keys.size());
+        counters.loads.add(keys.size());
         for (int i = 0; i < keys.size(); i++) {
             store(sent.ticket, i, keys.get(i), values.get(i), expiresAt(sent.nanos, ttls, i, values.get(i)));
         }
@@ -237,7 +214,7 @@ final class LocalStore<K, V> {
         if (sent == null) {
             return;
         }
-        batches.increment();
+        counters.batches.increment();
         for (int i = 0; i < keys.size(); i++) {
             guard.release(sent.ticket, i, idOf(keys.get(i)));
         }
@@ -284,7 +261,7 @@ final class LocalStore<K, V> {
         if (value != null) {
             int valueBytes = valueBytes(value);
             if (valueBytes > maxValueBytes) {
-                oversized.increment();
+                counters.oversized.increment();
                 guard.release(ticket, index, id);
                 return;
             }
@@ -337,30 +314,17 @@ final class LocalStore<K, V> {
 
     /** Redis reported writes to these keys. */
     void invalidated(List<K> keys) {
-        invalidations.add(keys.size());
+        counters.invalidations.add(keys.size());
         for (K key : keys) {
             if (!evict(idOf(key))) {
-                invalidationsNotHeld.increment();
+                counters.invalidationsNotHeld.increment();
             }
         }
     }
 
-    /** The latest look at the server's tracking table ({@link TrackingTableMonitor}). */
-    void serverTracking(ServerTracking tracking) {
-        this.serverTracking = tracking;
-    }
-
-    ServerTracking serverTracking() {
-        return serverTracking;
-    }
-
-    long invalidationsNotHeld() {
-        return invalidationsNotHeld.sum();
-    }
-
     /** A node's invalidation connection came back after a loss. */
     void invalidationsBack() {
-        reconnects.increment();
+        counters.reconnects.increment();
     }
 
     /** Rule 3: flush everything. The epoch moves first, so no store in flight survives (see {@link #store}). */
@@ -382,7 +346,7 @@ final class LocalStore<K, V> {
             epochEnds.headMap(ended).entrySet().removeIf(e -> now - e.getValue() > staleWindowNanos);
         }
         if (counted) {
-            flushes.get(reason).increment();
+            counters.flushes.get(reason).increment();
         }
         log.debug("near cache flushed: {}", reason.tag());
     }
@@ -460,7 +424,7 @@ final class LocalStore<K, V> {
     void checked(Sample sample, boolean counted) {
         watched.remove(sample.id(), sample.token());
         if (counted) {
-            verifyChecks.increment();
+            counters.verifyChecks.increment();
         }
     }
 
@@ -480,9 +444,9 @@ final class LocalStore<K, V> {
             return current;
         });
         watched.remove(sample.id(), sample.token());
-        verifyChecks.increment();
+        counters.verifyChecks.increment();
         if (missed[0]) {
-            verifyMismatches.increment();
+            counters.verifyMismatches.increment();
         }
         return missed[0];
     }
@@ -494,8 +458,13 @@ final class LocalStore<K, V> {
 
     // ---- stats ----------------------------------------------------------------------------------------------------
 
+    /** The counters of what happened to this store (loads, invalidations, flushes, ...). */
+    StoreCounters counters() {
+        return counters;
+    }
+
     void addRecorder(BatchRecorder recorder) {
-        recorders.add(recorder);
+        counters.recorders.add(recorder);
     }
 
     long size() {
@@ -513,59 +482,19 @@ final class LocalStore<K, V> {
     }
 
     long hits() {
-        return cache.stats().hitCount() - expiredHits.sum();
+        return cache.stats().hitCount() - counters.expiredHits.sum();
     }
 
     long misses() {
-        return cache.stats().missCount() + expiredHits.sum();
+        return cache.stats().missCount() + counters.expiredHits.sum();
     }
 
     long evictions() {
         return cache.stats().evictionCount();
     }
 
-    long loads() {
-        return loads.sum();
-    }
-
-    long loadFailures() {
-        return loadFailures.sum();
-    }
-
-    long invalidations() {
-        return invalidations.sum();
-    }
-
-    long reconnects() {
-        return reconnects.sum();
-    }
-
-    long staleServed() {
-        return staleServed.sum();
-    }
-
-    long verifyChecks() {
-        return verifyChecks.sum();
-    }
-
-    long verifyMismatches() {
-        return verifyMismatches.sum();
-    }
-
-    long flushes(FlushReason reason) {
-        return flushes.get(reason).sum();
-    }
-
     NearCacheStats stats(boolean invalidationsReady, TrackingMode trackingMode) {
-        CacheStats s = cache.stats();
-        Map<String, Long> byReason = new LinkedHashMap<>();
-        flushes.forEach((reason, count) -> byReason.put(reason.tag(), count.sum()));
-        long expired = expiredHits.sum();
-        return new NearCacheStats(s.hitCount() - expired, s.missCount() + expired, loads.sum(), loadFailures.sum(),
-                batches.sum(), invalidations.sum(), byReason, reconnects.sum(), s.evictionCount(), oversized.sum(),
-                cache.estimatedSize(), weightedSize(), invalidationsReady, verifyChecks.sum(),
-                verifyMismatches.sum(), staleServed.sum(), invalidationsNotHeld.sum(), serverTracking.keys(),
-                serverTracking.fill(), trackingMode);
+        return counters.stats(cache.stats(), cache.estimatedSize(), weightedSize(), invalidationsReady, trackingMode);
     }
 
     /** Byte-array keys are compared by content. */

@@ -95,32 +95,34 @@ public final class NearCacheMetrics implements MeterBinder {
         void bind(boolean percentileHistograms) {
             counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"), s -> s.hits());
             counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"), s -> s.misses());
-            counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"), s -> s.loads());
+            counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "success"),
+                    s -> s.counters().loads());
             counter(registry, "nearcache.loads", "keys read from Redis", Tags.of("result", "failure"),
-                    s -> s.loadFailures());
+                    s -> s.counters().loadFailures());
             counter(registry, "nearcache.invalidations", "keys Redis reported as changed", Tags.empty(),
-                    s -> s.invalidations());
+                    s -> s.counters().invalidations());
             for (FlushReason reason : FlushReason.values()) {
                 counter(registry, "nearcache.flushes", "times the whole near cache was emptied",
-                        Tags.of("reason", reason.tag()), s -> s.flushes(reason));
+                        Tags.of("reason", reason.tag()), s -> s.counters().flushes(reason));
             }
             counter(registry, "nearcache.verify.checks", "cached values the coherence canary compared with Redis",
-                    Tags.empty(), s -> s.verifyChecks());
+                    Tags.empty(), s -> s.counters().verifyChecks());
             counter(registry, "nearcache.verify.mismatches", "cached values that differed from Redis with no write in"
-                    + " flight (missed invalidations), evicted", Tags.empty(), s -> s.verifyMismatches());
+                    + " flight (missed invalidations), evicted", Tags.empty(), s -> s.counters().verifyMismatches());
             counter(registry, "nearcache.stale.served", "reads Redis could not answer, served a value known coherent"
-                    + " within the stale-if-error window", Tags.empty(), s -> s.staleServed());
-            counter(registry, "nearcache.invalidations.not.held", "invalidations of keys not held locally", Tags.empty(),
-                    s -> s.invalidationsNotHeld());
-            Gauge.builder("nearcache.server.tracking.keys", cache.store(), s -> s.serverTracking().keys() < 0 ? Double.NaN
-                            : s.serverTracking().keys()).description("keys in Redis's tracking table (all clients)")
+                    + " within the stale-if-error window", Tags.empty(), s -> s.counters().staleServed());
+            counter(registry, "nearcache.invalidations.not.held", "invalidations of keys not held locally",
+                    Tags.empty(), s -> s.counters().invalidationsNotHeld());
+            Gauge.builder("nearcache.server.tracking.keys", cache.store().counters(),
+                            c -> c.serverTracking().keys() < 0 ? Double.NaN : c.serverTracking().keys())
+                    .description("keys in Redis's tracking table (all clients)")
                     .tags(tags).register(registry);
-            Gauge.builder("nearcache.server.tracking.fill", cache.store(), s -> s.serverTracking().fill() < 0 ? Double.NaN
-                            : s.serverTracking().fill())
+            Gauge.builder("nearcache.server.tracking.fill", cache.store().counters(),
+                            c -> c.serverTracking().fill() < 0 ? Double.NaN : c.serverTracking().fill())
                     .description("share of tracking-table-max-keys in use (past 1 Redis evicts tracked keys)")
                     .tags(tags).register(registry);
             counter(registry, "nearcache.reconnects", "invalidation connection re-established", Tags.empty(),
-                    s -> s.reconnects());
+                    s -> s.counters().reconnects());
             counter(registry, "nearcache.evictions", "entries evicted for size, weight or local TTL", Tags.empty(),
                     s -> s.evictions());
             gauge(registry, "nearcache.size", "entries in the near cache", s -> s.size());
@@ -131,7 +133,8 @@ public final class NearCacheMetrics implements MeterBinder {
             DistributionSummary batchSize = DistributionSummary.builder("nearcache.batch.size")
                     .description("keys per MGET").baseUnit("keys").tags(tags)
                     .publishPercentileHistogram(percentileHistograms).register(registry);
-            Timer latency = Timer.builder("nearcache.batch.latency").description("time from sending an MGET to its reply")
+            Timer latency = Timer.builder("nearcache.batch.latency")
+                    .description("time from sending an MGET to its reply")
                     .tags(tags).publishPercentileHistogram(percentileHistograms).register(registry);
             cache.store().addRecorder((keys, nanos, failed) -> {
                 batchSize.record(keys);

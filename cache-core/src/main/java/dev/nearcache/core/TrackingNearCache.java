@@ -86,7 +86,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
             }
             throw new NearCacheException("could not connect the near cache to Redis at " + endpoint + ": " + why, e);
         }
-        this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Connections.daemonThreads("nearcache-background"));
+        this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Connections.daemonThreads("nearcache-background"));
         if (settings.verifyRate() > 0) {
             new CoherenceCanary<>(store, routing, settings.verifyRate(), settings.verifyFlushThreshold(),
                     settings.commandTimeout(), background);

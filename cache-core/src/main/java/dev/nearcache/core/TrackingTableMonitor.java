@@ -38,7 +38,7 @@ final class TrackingTableMonitor {
             log.debug("could not read the server's tracking table: {}", e.toString());
             return;
         }
-        store.serverTracking(tracking);
+        store.counters().serverTracking(tracking);
         double fill = tracking.fill();
         if (fill > ServerTracking.WARN_FILL && !warned) {
             warned = true;
