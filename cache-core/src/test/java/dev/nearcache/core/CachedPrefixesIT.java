@@ -1,18 +1,19 @@
 package dev.nearcache.core;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.OtherClient;
 import dev.nearcache.testkit.RedisExtension;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Opt-in caching: only keys with the given prefixes are tracked (OPTIN + CLIENT CACHING YES) and kept; or, with

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.Harness;
+import dev.nearcache.core.support.Load;
+import dev.nearcache.core.support.TortureLoad;
 import dev.nearcache.testkit.ClusterNode;
 import dev.nearcache.testkit.RedisCluster;
 import dev.nearcache.testkit.RedisExtension;

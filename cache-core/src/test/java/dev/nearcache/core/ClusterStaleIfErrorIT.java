@@ -1,6 +1,6 @@
 package dev.nearcache.core;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

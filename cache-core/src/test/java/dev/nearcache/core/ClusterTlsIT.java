@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.nearcache.core.support.Harness;
 import dev.nearcache.testkit.Certificates;
 import dev.nearcache.testkit.ClusterNode;
 import dev.nearcache.testkit.RedisCluster;

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.nearcache.core.support.Harness;
+import dev.nearcache.core.support.Load;
+import dev.nearcache.core.support.TortureLoad;
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import dev.nearcache.testkit.RedisServer;
@@ -14,9 +17,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

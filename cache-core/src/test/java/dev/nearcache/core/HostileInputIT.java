@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.Harness;
+import dev.nearcache.core.support.Load;
+import dev.nearcache.core.support.OtherClient;
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import io.lettuce.core.RedisCommandExecutionException;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.Harness;
+import dev.nearcache.core.support.OtherClient;
 import dev.nearcache.testkit.RedisExtension;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.nearcache.core;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.OtherClient;
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisExtension;
 import dev.nearcache.testkit.RedisServer;

@@ -1,10 +1,11 @@
 package dev.nearcache.core;
 
-import dev.nearcache.internal.Limits;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.OtherClient;
+import dev.nearcache.internal.Limits;
 import dev.nearcache.loader.BatchingLoaderBuilder;
 import dev.nearcache.testkit.RedisExtension;
 import java.time.Duration;

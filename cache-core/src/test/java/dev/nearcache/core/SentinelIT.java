@@ -1,10 +1,13 @@
 package dev.nearcache.core;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.Harness;
+import dev.nearcache.core.support.Load;
+import dev.nearcache.core.support.TortureLoad;
 import dev.nearcache.testkit.RedisSentinel;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;

@@ -1,11 +1,12 @@
 package dev.nearcache.core;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.OtherClient;
 import dev.nearcache.testkit.RedisExtension;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;

@@ -1,9 +1,9 @@
 package dev.nearcache.core;
 
-import dev.nearcache.internal.Limits;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.internal.Limits;
 import dev.nearcache.invalidation.InvalidationListenerBuilder;
 import dev.nearcache.loader.BatchingLoaderBuilder;
 import dev.nearcache.testkit.RedisExtension;

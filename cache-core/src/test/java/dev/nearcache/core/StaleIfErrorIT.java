@@ -1,11 +1,12 @@
 package dev.nearcache.core;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nearcache.core.support.Harness;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;
 import io.lettuce.core.RedisClient;

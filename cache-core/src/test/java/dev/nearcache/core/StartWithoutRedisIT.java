@@ -1,6 +1,6 @@
 package dev.nearcache.core;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.nearcache.core.support.OtherClient;
 import dev.nearcache.testkit.RedisExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.nearcache.core.support.Harness;
 import dev.nearcache.testkit.Certificates;
 import dev.nearcache.testkit.RedisServer;
 import dev.nearcache.testkit.RedisServers;

@@ -1,8 +1,9 @@
-package dev.nearcache.core;
+package dev.nearcache.core.support;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.nearcache.core.NearCache;
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisServer;
 import java.time.Duration;
@@ -11,22 +12,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Finds a cache's connections on the server and in a fault proxy, by the names the cache gives them. */
-final class Harness {
-    static final String LISTENER = "nearcache-invalidation";
-    static final String WRITER = "nearcache-writer";
+public final class Harness {
+    public static final String LISTENER = "nearcache-invalidation";
+    public static final String WRITER = "nearcache-writer";
     private static final Pattern ADDR = Pattern.compile(" addr=[^ ]*:(\\d+) ");
     private static final Pattern ID = Pattern.compile("^id=(\\d+) ");
 
     private Harness() {
     }
 
-    /** Reads {@code key} until a read is served locally (tracking is confirmed and caching works), checking each value. */
-    static void cachedForSure(NearCache<String, String> cache, String key, String expected) {
+    /** Reads {@code key} until a read is served locally (tracking confirmed, caching works), checking each value. */
+    public static void cachedForSure(NearCache<String, String> cache, String key, String expected) {
         cachedForSure(cache, key, value -> assertEquals(expected, value));
     }
 
     /** Reads {@code key} until a read is served locally. */
-    static void cachedForSure(NearCache<String, String> cache, String key) {
+    public static void cachedForSure(NearCache<String, String> cache, String key) {
         cachedForSure(cache, key, value -> { });
     }
 
@@ -38,18 +39,18 @@ final class Harness {
         });
     }
 
-    static String data(int index) {
+    public static String data(int index) {
         return "nearcache-data-" + index;
     }
 
     /** The CLIENT LIST line of the connection named {@code name}. */
-    static String clientLine(RedisServer server, String name) {
+    public static String clientLine(RedisServer server, String name) {
         String list = (String) server.command(Duration.ofSeconds(2), "CLIENT", "LIST");
         return list.lines().filter(l -> l.contains(" name=" + name + " ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no client named " + name + " in\n" + list));
     }
 
-    static long clientId(RedisServer server, String name) {
+    public static long clientId(RedisServer server, String name) {
         Matcher m = ID.matcher(clientLine(server, name));
         if (!m.find()) {
             throw new AssertionError("no id in CLIENT LIST line");
@@ -57,7 +58,7 @@ final class Harness {
         return Long.parseLong(m.group(1));
     }
 
-    static void kill(RedisServer server, String name) {
+    public static void kill(RedisServer server, String name) {
         server.command(Duration.ofSeconds(2), "CLIENT", "KILL", "ID", Long.toString(clientId(server, name)));
     }
 
@@ -65,7 +66,7 @@ final class Harness {
      * A torture test's fault: {@link #kill} the connection named {@code name}, described for the test's log; a
      * connection that is not there (still reconnecting from the previous fault) is left, and said so.
      */
-    static String killForTorture(RedisServer server, String name) {
+    public static String killForTorture(RedisServer server, String name) {
         try {
             kill(server, name);
             return "CLIENT KILL " + name;
@@ -75,7 +76,7 @@ final class Harness {
     }
 
     /** The proxy link that carries the connection named {@code name}. */
-    static FaultProxy.Link link(FaultProxy proxy, RedisServer server, String name) {
+    public static FaultProxy.Link link(FaultProxy proxy, RedisServer server, String name) {
         Matcher m = ADDR.matcher(clientLine(server, name));
         if (!m.find()) {
             throw new AssertionError("no addr in CLIENT LIST line");

@@ -1,14 +1,14 @@
-package dev.nearcache.core;
+package dev.nearcache.core.support;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Load threads for the tests. */
-final class Load {
+public final class Load {
     private Load() {
     }
 
     /** A daemon thread that runs {@code step} until {@code running} turns false. */
-    static Thread start(String name, AtomicBoolean running, Runnable step) {
+    public static Thread start(String name, AtomicBoolean running, Runnable step) {
         Thread thread = new Thread(() -> {
             while (running.get()) {
                 step.run();
@@ -20,7 +20,7 @@ final class Load {
     }
 
     /** Paces load and spaces faults; never used to wait for a result. */
-    static void pause(long millis) {
+    public static void pause(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package dev.nearcache.core;
+package dev.nearcache.core.support;
 
 import dev.nearcache.testkit.RedisExtension;
 import io.lettuce.core.RedisClient;
@@ -12,12 +12,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Another service's plain Lettuce connection to the test's server, writing behind the cache's back. Register it
  * beside the {@link RedisExtension} it connects to: it connects at its first use and closes after the class's tests.
  */
-final class OtherClient implements AfterAllCallback {
+public final class OtherClient implements AfterAllCallback {
     private final RedisExtension redis;
     private RedisClient client;
     private StatefulRedisConnection<String, String> connection;
 
-    OtherClient(RedisExtension redis) {
+    public OtherClient(RedisExtension redis) {
         this.redis = redis;
     }
 
@@ -31,7 +31,7 @@ final class OtherClient implements AfterAllCallback {
         }
     }
 
-    synchronized RedisCommands<String, String> sync() {
+    public synchronized RedisCommands<String, String> sync() {
         if (connection == null) {
             client = RedisClient.create(redis.server().uri());
             connection = client.connect();

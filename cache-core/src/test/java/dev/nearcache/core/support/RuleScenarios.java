@@ -1,9 +1,10 @@
-package dev.nearcache.core;
+package dev.nearcache.core.support;
 
-import static dev.nearcache.core.Harness.cachedForSure;
+import static dev.nearcache.core.support.Harness.cachedForSure;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.nearcache.core.NearCache;
 import dev.nearcache.testkit.FaultProxy;
 import dev.nearcache.testkit.RedisServer;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -15,12 +16,12 @@ import java.util.concurrent.CompletableFuture;
  * {@link SameConnectionRulesIT} on a cache each builds its own way; each class keeps one test per rule. The cache has
  * one data connection; {@code other} writes to the server directly; {@code proxy} carries the cache's links.
  */
-final class RuleScenarios {
+public final class RuleScenarios {
     private RuleScenarios() {
     }
 
     /** Rule 3: a lost data connection flushes what it had tracked, and the reconnected one caches again. */
-    static void aLostDataConnectionFlushesWhatItHadTracked(NearCache<String, String> cache, RedisServer server,
+    public static void aLostDataConnectionFlushesWhatItHadTracked(NearCache<String, String> cache, RedisServer server,
                                                            RedisCommands<String, String> other) {
         other.set("r3d", "v1");
         cachedForSure(cache, "r3d", "v1");
@@ -37,7 +38,7 @@ final class RuleScenarios {
      * Rule 4: a read buffered while the data connection is down is replayed after the tracking registration, so it
      * is tracked. The cache's command timeout must outlast the stalled reconnect.
      */
-    static void trackingIsReRegisteredBeforeReplayedReads(NearCache<String, String> cache, FaultProxy proxy,
+    public static void trackingIsReRegisteredBeforeReplayedReads(NearCache<String, String> cache, FaultProxy proxy,
                                                           RedisServer server, RedisCommands<String, String> other) {
         cachedForSure(cache, "warm", null);
         // the data connection's reconnect will hang in its handshake, so a read waits in Lettuce's buffer (a
@@ -59,7 +60,7 @@ final class RuleScenarios {
      * Rule 6: a read answered before an own write, whose reply is held back on the data link ({@code data}, which
      * lags from here on), must not store the old value. The invalidation's own path is the caller's to slow down.
      */
-    static void aReadRacingAnOwnWriteDoesNotResurrectTheOldValue(NearCache<String, String> cache,
+    public static void aReadRacingAnOwnWriteDoesNotResurrectTheOldValue(NearCache<String, String> cache,
                                                                  FaultProxy.Link data,
                                                                  RedisCommands<String, String> other) {
         other.set("r6r", "v1");

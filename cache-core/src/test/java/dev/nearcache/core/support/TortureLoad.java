@@ -1,5 +1,6 @@
-package dev.nearcache.core;
+package dev.nearcache.core.support;
 
+import dev.nearcache.core.NearCache;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,14 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * about 500 times a second; a thread writing and deleting through the cache now and then. In the quiet phase reads
  * and writes meet on {@link #HOT} keys. At the end, {@link #staleKeys()} compares every key with Redis.
  */
-final class TortureLoad implements AutoCloseable {
-    static final int KEYS = 2000;
+public final class TortureLoad implements AutoCloseable {
+    public static final int KEYS = 2000;
     /** The keys the quiet phase reads and writes. */
-    static final int HOT = 50;
+    public static final int HOT = 50;
 
-    final AtomicLong reads = new AtomicLong();
-    final AtomicLong readErrors = new AtomicLong();
-    final AtomicLong writes = new AtomicLong();
+    public final AtomicLong reads = new AtomicLong();
+    public final AtomicLong readErrors = new AtomicLong();
+    public final AtomicLong writes = new AtomicLong();
     private final NearCache<String, String> cache;
     private final RedisClusterCommands<String, String> other;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -28,7 +29,7 @@ final class TortureLoad implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
 
     /** Writes every key through {@code other} and starts the threads. */
-    TortureLoad(NearCache<String, String> cache, RedisClusterCommands<String, String> other) {
+    public TortureLoad(NearCache<String, String> cache, RedisClusterCommands<String, String> other) {
         this.cache = cache;
         this.other = other;
         for (int i = 0; i < KEYS; i++) {
@@ -67,7 +68,7 @@ final class TortureLoad implements AutoCloseable {
         }));
     }
 
-    static String key(int i) {
+    public static String key(int i) {
         return "t:" + i;
     }
 
@@ -78,12 +79,12 @@ final class TortureLoad implements AutoCloseable {
     }
 
     /** From now on reads and writes meet on the hot keys. */
-    void quiet() {
+    public void quiet() {
         quiet.set(true);
     }
 
     /** Stops the threads and waits for them. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         running.set(false);
         for (Thread thread : threads) {
             thread.join(10_000);
@@ -91,7 +92,7 @@ final class TortureLoad implements AutoCloseable {
     }
 
     /** Every key whose value read through the cache differs from Redis's, with both values. */
-    List<String> staleKeys() {
+    public List<String> staleKeys() {
         List<String> keys = new ArrayList<>(KEYS);
         for (int i = 0; i < KEYS; i++) {
             keys.add(key(i));
@@ -100,7 +101,7 @@ final class TortureLoad implements AutoCloseable {
     }
 
     /** Those of {@code keys} whose value read through {@code cache} differs from what {@code redis} holds. */
-    static List<String> staleKeys(NearCache<String, String> cache, RedisClusterCommands<String, String> redis,
+    public static List<String> staleKeys(NearCache<String, String> cache, RedisClusterCommands<String, String> redis,
                                   List<String> keys) {
         List<String> stale = new ArrayList<>();
         for (String key : keys) {
