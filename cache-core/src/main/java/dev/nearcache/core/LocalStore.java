@@ -61,11 +61,6 @@ final class LocalStore<K, V> {
         }
     }
 
-    /** Hears about each batch's size and latency ({@link NearCacheMetrics} adds one per registry bound). */
-    interface BatchRecorder {
-        void batch(int keys, long nanos, boolean failed);
-    }
-
     /** A batch's ticket and when it was sent: the context the loader carries from its send to its reply. */
     record Sent(CoherenceGuard.Ticket ticket, long nanos) {
     }
@@ -189,7 +184,7 @@ final class LocalStore<K, V> {
         counters.batches.increment();
         if (!counters.recorders.isEmpty()) {
             long nanos = System.nanoTime() - sent.nanos;
-            for (BatchRecorder r : counters.recorders) {
+            for (StoreCounters.BatchRecorder r : counters.recorders) {
                 r.batch(keys.size(), nanos, failure != null);
             }
         }
@@ -463,7 +458,7 @@ final class LocalStore<K, V> {
         return counters;
     }
 
-    void addRecorder(BatchRecorder recorder) {
+    void addRecorder(StoreCounters.BatchRecorder recorder) {
         counters.recorders.add(recorder);
     }
 

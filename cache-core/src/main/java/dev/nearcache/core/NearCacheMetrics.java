@@ -14,7 +14,8 @@ import java.util.function.BiConsumer;
 import java.util.function.ToLongFunction;
 
 /**
- * Binds a near cache's metrics to a Micrometer registry, tagged {@code cache=<name>}:
+ * Binds a near cache's metrics to a Micrometer registry, tagged {@code cache=<name>}; a cache gives it with
+ * {@code cache.metrics(name)}:
  *
  * <ul>
  *   <li>{@code nearcache.gets} (counter, {@code result=hit|miss})</li>
@@ -41,16 +42,6 @@ public final class NearCacheMetrics implements MeterBinder {
     /** Registers the meters in a registry, with or without percentile histograms. */
     private final BiConsumer<MeterRegistry, Boolean> binding;
     private final boolean percentileHistograms;
-
-    /**
-     * The same as {@link NearCache#metrics(String) cache.metrics(name)}.
-     *
-     * @param cache a cache built by {@link NearCacheBuilder}
-     * @param name  the cache's name, used as the {@code cache} tag
-     */
-    public NearCacheMetrics(NearCache<?, ?> cache, String name) {
-        this(Objects.requireNonNull(cache, "cache must not be null").metrics(name).binding, true);
-    }
 
     NearCacheMetrics(BiConsumer<MeterRegistry, Boolean> binding) {
         this(binding, true);
@@ -86,12 +77,13 @@ public final class NearCacheMetrics implements MeterBinder {
     }
 
     /** Registers the meters of a connected cache, each reading its own counter. */
-    static void bind(TrackingNearCache<?, ?> cache, Tags tags, MeterRegistry registry, boolean percentileHistograms) {
-        new Meters(cache, tags, registry).bind(percentileHistograms);
+    static void bind(LocalStore<?, ?> store, Routing<?, ?> routing, Tags tags, MeterRegistry registry,
+                     boolean percentileHistograms) {
+        new Meters(store, routing, tags, registry).bind(percentileHistograms);
     }
 
     /** The meters of one cache in one registry. */
-    private record Meters(TrackingNearCache<?, ?> cache, Tags tags, MeterRegistry registry) {
+    private record Meters(LocalStore<?, ?> store, Routing<?, ?> routing, Tags tags, MeterRegistry registry) {
         void bind(boolean percentileHistograms) {
             counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "hit"), s -> s.hits());
             counter(registry, "nearcache.gets", "reads of the near cache", Tags.of("result", "miss"), s -> s.misses());
@@ -113,11 +105,11 @@ public final class NearCacheMetrics implements MeterBinder {
                     + " within the stale-if-error window", Tags.empty(), s -> s.counters().staleServed());
             counter(registry, "nearcache.invalidations.not.held", "invalidations of keys not held locally",
                     Tags.empty(), s -> s.counters().invalidationsNotHeld());
-            Gauge.builder("nearcache.server.tracking.keys", cache.store().counters(),
+            Gauge.builder("nearcache.server.tracking.keys", store.counters(),
                             c -> c.serverTracking().keys() < 0 ? Double.NaN : c.serverTracking().keys())
                     .description("keys in Redis's tracking table (all clients)")
                     .tags(tags).register(registry);
-            Gauge.builder("nearcache.server.tracking.fill", cache.store().counters(),
+            Gauge.builder("nearcache.server.tracking.fill", store.counters(),
                             c -> c.serverTracking().fill() < 0 ? Double.NaN : c.serverTracking().fill())
                     .description("share of tracking-table-max-keys in use (past 1 Redis evicts tracked keys)")
                     .tags(tags).register(registry);
@@ -128,7 +120,7 @@ public final class NearCacheMetrics implements MeterBinder {
             gauge(registry, "nearcache.size", "entries in the near cache", s -> s.size());
             gauge(registry, "nearcache.weight", "weight of the near cache (bytes when bounded by weight)",
                     s -> s.weightedSize());
-            Gauge.builder("nearcache.invalidation.healthy", cache, c -> c.invalidationsReady() ? 1 : 0)
+            Gauge.builder("nearcache.invalidation.healthy", routing, r -> r.invalidationsReady() ? 1 : 0)
                     .description("1 while invalidations are received, else 0").tags(tags).register(registry);
             DistributionSummary batchSize = DistributionSummary.builder("nearcache.batch.size")
                     .description("keys per MGET").baseUnit("keys").tags(tags)
@@ -136,7 +128,7 @@ public final class NearCacheMetrics implements MeterBinder {
             Timer latency = Timer.builder("nearcache.batch.latency")
                     .description("time from sending an MGET to its reply")
                     .tags(tags).publishPercentileHistogram(percentileHistograms).register(registry);
-            cache.store().addRecorder((keys, nanos, failed) -> {
+            store.addRecorder((keys, nanos, failed) -> {
                 batchSize.record(keys);
                 latency.record(nanos, TimeUnit.NANOSECONDS);
             });
@@ -148,13 +140,13 @@ public final class NearCacheMetrics implements MeterBinder {
          */
         private void counter(MeterRegistry registry, String name, String description, Tags extra,
                              ToLongFunction<LocalStore<?, ?>> value) {
-            FunctionCounter.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description)
+            FunctionCounter.builder(name, store, s -> value.applyAsLong(s)).description(description)
                     .tags(tags.and(extra)).register(registry);
         }
 
         private void gauge(MeterRegistry registry, String name, String description,
                            ToLongFunction<LocalStore<?, ?>> value) {
-            Gauge.builder(name, cache.store(), s -> value.applyAsLong(s)).description(description).tags(tags)
+            Gauge.builder(name, store, s -> value.applyAsLong(s)).description(description).tags(tags)
                     .register(registry);
         }
     }

@@ -126,12 +126,12 @@ final class NodeProbes {
      * Sentinel: why a data connection is not on the master the invalidation listener is on, or null if it is
      * ({@code ROLE} says master and, with REDIRECT, {@code INFO server}'s run_id is the listener's).
      */
-    static String notOnTheMaster(List<Object> roleReply, String infoReply, long id, String listenerRunId) {
+    static String notOnTheMaster(List<Object> roleReply, String infoReply, boolean redirect, String listenerRunId) {
         String serverRole = roleReply == null || roleReply.isEmpty() ? "?" : text(roleReply.get(0));
         if (!"master".equals(serverRole)) {
             return "the server is a " + serverRole + ", not the master";
         }
-        if (id == NodeShard.SAME_CONNECTION_ID) {
+        if (!redirect) {
             return null;
         }
         String runId = RedisInfo.field(infoReply, "run_id");

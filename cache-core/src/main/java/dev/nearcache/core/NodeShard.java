@@ -380,7 +380,7 @@ final class NodeShard<K, V> implements AutoCloseable {
             }
             return "ROLE or INFO failed: " + message;
         }
-        return NodeProbes.notOnTheMaster(roleReply, infoReply, id, listenerRunId);
+        return NodeProbes.notOnTheMaster(roleReply, infoReply, id != SAME_CONNECTION_ID, listenerRunId);
     }
 
     /**

@@ -30,8 +30,13 @@ final class StoreCounters {
     final LongAdder verifyMismatches = new LongAdder();
     final LongAdder staleServed = new LongAdder();
     /** Those told of every batch (the meters' batch size and latency). */
-    final List<LocalStore.BatchRecorder> recorders = new CopyOnWriteArrayList<>();
+    final List<BatchRecorder> recorders = new CopyOnWriteArrayList<>();
     private volatile ServerTracking serverTracking = ServerTracking.UNKNOWN;
+
+    /** Hears about each batch's size and latency ({@link NearCacheMetrics} adds one per registry bound). */
+    interface BatchRecorder {
+        void batch(int keys, long nanos, boolean failed);
+    }
 
     StoreCounters() {
         for (FlushReason reason : FlushReason.values()) {

@@ -414,7 +414,8 @@ final class TrackingNearCache<K, V> implements NearCache<K, V> {
     @Override
     public NearCacheMetrics metrics(String name) {
         io.micrometer.core.instrument.Tags tags = NearCacheMetrics.tags(name);
-        return new NearCacheMetrics((registry, histograms) -> NearCacheMetrics.bind(this, tags, registry, histograms));
+        return new NearCacheMetrics((registry, histograms) -> NearCacheMetrics.bind(store, routing, tags, registry,
+                histograms));
     }
 
     /**

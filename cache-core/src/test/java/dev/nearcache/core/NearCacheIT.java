@@ -321,9 +321,9 @@ class NearCacheIT {
                     .count());
             assertEquals(0, stats.flushCount(), stats.toString());
             assertEquals(Map.of("nearcache.batch.size", true, "nearcache.batch.latency", true),
-                    histograms(cache, new NearCacheMetrics(cache, "products")), "percentile histograms by default");
+                    histograms(cache, cache.metrics("products")), "percentile histograms by default");
             assertEquals(Map.of("nearcache.batch.size", false, "nearcache.batch.latency", false),
-                    histograms(cache, new NearCacheMetrics(cache, "products").percentileHistograms(false)));
+                    histograms(cache, cache.metrics("products").percentileHistograms(false)));
             for (Meter meter : registry.getMeters()) {
                 assertFalse(meter.getId().toString().contains("hunter2"), meter.getId().toString());
             }
@@ -353,7 +353,7 @@ class NearCacheIT {
         SimpleMeterRegistry atBuild = new SimpleMeterRegistry();
         SimpleMeterRegistry after = new SimpleMeterRegistry();
         try (NearCache<String, String> cache = builder().metrics(atBuild, "a").build()) {
-            new NearCacheMetrics(cache, "b").bindTo(after);
+            cache.metrics("b").bindTo(after);
             for (int i = 0; i < 5; i++) {
                 cache.get("metered:" + i);
             }
