@@ -125,6 +125,8 @@ public interface NearCache<K, V> extends AutoCloseable {
      * This cache's Micrometer meters, tagged {@code cache=<name>} (listed at {@link NearCacheMetrics}), to bind to a
      * registry: {@code cache.metrics("products").bindTo(registry)}. A cache that started without Redis registers them
      * once it has connected.
+     *
+     * @throws NullPointerException if {@code name} is null
      */
     NearCacheMetrics metrics(String name);
 

@@ -36,7 +36,8 @@ import java.util.function.ToLongFunction;
  * </ul>
  *
  * Tags carry only the cache name and fixed values: never a host, a user or a password. Bind once per registry;
- * binding to several registries records batches in each. Each meter reads its own counter.
+ * binding to several registries records batches in each. Each meter reads its own counter. Immutable, so
+ * thread-safe.
  */
 public final class NearCacheMetrics implements MeterBinder {
     /** Registers the meters in a registry, with or without percentile histograms. */
