@@ -109,11 +109,7 @@ final class ConnectingNearCache<K, V> implements NearCache<K, V> {
     private TrackingNearCache<K, V> connected() {
         TrackingNearCache<K, V> connected = cache;
         if (connected == null) {
-            synchronized (this) {
-                if (closed) {
-                    throw new IllegalStateException("the near cache is closed");
-                }
-            }
+            requireOpen();
             throw new NearCacheNotConnectedException("the near cache has not connected to Redis at " + endpoint
                     + " yet (it started without it and keeps trying)", lastFailure);
         }
@@ -163,12 +159,12 @@ final class ConnectingNearCache<K, V> implements NearCache<K, V> {
     }
 
     private V loaded(K key, Function<? super K, ? extends V> loader) {
-        connectedOrOpen();
+        requireOpen();
         return loader.apply(key);
     }
 
     /** Throws if closed. */
-    private synchronized void connectedOrOpen() {
+    private synchronized void requireOpen() {
         if (closed) {
             throw new IllegalStateException("the near cache is closed");
         }

@@ -475,7 +475,7 @@ public final class NearCacheBuilder<K, V> {
      */
     public NearCacheBuilder<K, V> clientName(String name) {
         Objects.requireNonNull(name, "clientName must not be null");
-        if (!name.matches("[A-Za-z0-9._:-]{1,40}")) {
+        if (!Limits.isClientName(name, 40)) {
             throw new NearCacheConfigurationException("clientName must be 1 to 40 letters, digits or -_.: (Redis"
                     + " forbids spaces in a client name), but was '" + name + "'");
         }
@@ -600,9 +600,7 @@ public final class NearCacheBuilder<K, V> {
         NearCache<K, V> cache;
         try {
             cache = new TrackingNearCache<>(settings);
-        } catch (NearCacheConfigurationException e) {
-            throw e;
-        } catch (NearCacheException e) {
+        } catch (NearCacheException e) { // a refused permission is a NearCacheConfigurationException: it still fails
             if (!startWithoutRedis) {
                 throw e;
             }
