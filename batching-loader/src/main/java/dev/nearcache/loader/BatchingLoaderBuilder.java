@@ -8,6 +8,7 @@ import static dev.nearcache.internal.Limits.MAX_COMMAND_TIMEOUT;
 import static dev.nearcache.internal.Limits.MAX_CONNECT_TIMEOUT;
 import static dev.nearcache.internal.Limits.MIN_COMMAND_TIMEOUT;
 import static dev.nearcache.internal.Limits.MIN_CONNECT_TIMEOUT;
+import static dev.nearcache.internal.Limits.isClientName;
 import static dev.nearcache.internal.Limits.defaultConnectTimeout;
 
 import dev.nearcache.loader.spi.BatchObserver;
@@ -203,7 +204,7 @@ public final class BatchingLoaderBuilder<K, V> {
      */
     public BatchingLoaderBuilder<K, V> clientName(String name) {
         Objects.requireNonNull(name, "clientName must not be null");
-        if (!name.matches("[A-Za-z0-9_.:-]{1,60}")) {
+        if (!isClientName(name, 60)) {
             throw new IllegalArgumentException("clientName must be 1 to 60 letters, digits or -_.: (Redis forbids"
                     + " spaces), got '" + name + "'");
         }

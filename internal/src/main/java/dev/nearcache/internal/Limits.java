@@ -74,4 +74,12 @@ public final class Limits {
         Duration atMost = Duration.ofSeconds(10);
         return fiveTimes.compareTo(atLeast) < 0 ? atLeast : fiveTimes.compareTo(atMost) > 0 ? atMost : fiveTimes;
     }
+
+    /**
+     * Whether {@code name} may name a connection in {@code CLIENT LIST}: 1 to {@code maxLength} letters, digits or
+     * {@code -_.:} (Redis refuses spaces and other characters in a client name).
+     */
+    public static boolean isClientName(String name, int maxLength) {
+        return name.length() <= maxLength && name.matches("[A-Za-z0-9_.:-]+");
+    }
 }

@@ -44,4 +44,13 @@ class InternalHelpersTest {
         assertFalse(RedisErrors.unavailable("NOPERM x"));
         assertFalse(RedisErrors.hasCode(null, "NOPERM"));
     }
+
+    @Test
+    void clientNamesAreLettersDigitsAndAFewMarksUpToTheLength() {
+        assertTrue(Limits.isClientName("orders:nearcache-data_0.1", 40));
+        assertFalse(Limits.isClientName("", 40));
+        assertFalse(Limits.isClientName("order service", 40));
+        assertTrue(Limits.isClientName("a".repeat(40), 40));
+        assertFalse(Limits.isClientName("a".repeat(41), 40));
+    }
 }

@@ -9,6 +9,7 @@ import static dev.nearcache.internal.Limits.MAX_HEARTBEAT_TIMEOUT;
 import static dev.nearcache.internal.Limits.MAX_RECONNECT_DEBOUNCE;
 import static dev.nearcache.internal.Limits.MIN_CONNECT_TIMEOUT;
 import static dev.nearcache.internal.Limits.MIN_HEARTBEAT;
+import static dev.nearcache.internal.Limits.isClientName;
 
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -200,7 +201,7 @@ public final class InvalidationListenerBuilder<K> {
      */
     public InvalidationListenerBuilder<K> clientName(String name) {
         Objects.requireNonNull(name, "clientName must not be null");
-        if (!name.matches("[A-Za-z0-9_.:-]{1,64}")) {
+        if (!isClientName(name, 64)) {
             throw new IllegalArgumentException("clientName must be 1 to 64 letters, digits or -_.: (Redis forbids"
                     + " spaces), got '" + name + "'");
         }
