@@ -73,16 +73,10 @@ final class NearCacheFactory {
             b.tlsManagers(bundle.getManagers().getTrustManagerFactory(),
                     bundle.getManagers().getKeyManagerFactory());
         }
-        if (p.getCommandTimeout() == null) { // Boot's command timeout, unless the cache has its own
-            set(REDIS + "timeout", binder.bind(REDIS + "timeout", Duration.class).orElse(null), b::commandTimeout);
-        }
-        if (p.getConnectTimeout() == null) {
-            set(REDIS + "connect-timeout", binder.bind(REDIS + "connect-timeout", Duration.class).orElse(null),
-                    b::connectTimeout);
-        }
-        if (p.getClientName() == null) {
-            set(REDIS + "client-name", binder.bind(REDIS + "client-name", String.class).orElse(null), b::clientName);
-        }
+        // Boot's own settings of the connection, unless the cache has its own under nearcache.*
+        fromBoot(binder, p.getCommandTimeout(), "timeout", Duration.class, b::commandTimeout);
+        fromBoot(binder, p.getConnectTimeout(), "connect-timeout", Duration.class, b::connectTimeout);
+        fromBoot(binder, p.getClientName(), "client-name", String.class, b::clientName);
         if (resources != null) {
             b.clientResources(resources);
         }
@@ -127,6 +121,13 @@ final class NearCacheFactory {
 
     private static int intBytes(DataSize size) {
         return (int) Math.min(Integer.MAX_VALUE, size.toBytes());
+    }
+
+    /** Applies {@code spring.data.redis.<name>} when the cache has no value of its own ({@code own} is null). */
+    private static <T> void fromBoot(Binder binder, Object own, String name, Class<T> type, Consumer<T> setter) {
+        if (own == null) {
+            set(REDIS + name, binder.bind(REDIS + name, type).orElse(null), setter);
+        }
     }
 
     /** Applies a set property, prefixing the library's complaint with the property's name. */

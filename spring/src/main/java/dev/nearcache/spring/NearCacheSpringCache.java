@@ -149,9 +149,7 @@ public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
             } catch (NearCacheException deleteFailed) {
                 e.addSuppressed(deleteFailed); // the method's result will replace it, or the next read tries again
             }
-            long now = System.nanoTime();
-            long next = nextDecodeLog.get();
-            if (now - next >= 0 && nextDecodeLog.compareAndSet(next, now + LOG_EVERY_NANOS)) {
+            if (dueToLog(nextDecodeLog)) {
                 log.warn("cache '{}': a value in Redis did not decode ({}: {}); deleted it and read it again through"
                         + " the cached method ({} such values so far, logged at most once a minute)", name,
                         e.getClass().getName(), e.getMessage(), decodeFailures.sum());
@@ -284,12 +282,17 @@ public final class NearCacheSpringCache extends AbstractValueAdaptingCache {
      * so that {@code @Cacheable} serves through the method; said at most once a minute. An eviction is never skipped.
      */
     private void notWritten(NearCacheNotConnectedException e) {
-        long now = System.nanoTime();
-        long next = nextNotWrittenLog.get();
-        if (now - next >= 0 && nextNotWrittenLog.compareAndSet(next, now + LOG_EVERY_NANOS)) {
+        if (dueToLog(nextNotWrittenLog)) {
             log.warn("cache '{}': values are not written to Redis until the near cache connects ({})", name,
                     e.getMessage());
         }
+    }
+
+    /** Whether a warning kept to once a minute by {@code next} (when it may be said again) is due; if so, takes it. */
+    private static boolean dueToLog(AtomicLong next) {
+        long now = System.nanoTime();
+        long at = next.get();
+        return now - at >= 0 && next.compareAndSet(at, now + LOG_EVERY_NANOS);
     }
 
     @Override
