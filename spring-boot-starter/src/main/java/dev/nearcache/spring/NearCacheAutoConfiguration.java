@@ -5,19 +5,12 @@ import dev.nearcache.core.NearCacheMetrics;
 import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -27,8 +20,6 @@ import org.springframework.boot.cache.autoconfigure.CacheManagerCustomizers;
 import org.springframework.boot.cache.metrics.CacheMetricsRegistrar;
 import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.cache.CacheManager;
@@ -58,7 +49,8 @@ public final class NearCacheAutoConfiguration {
     @ConditionalOnMissingBean
     NearCache<String, byte[]> nearCache(NearCacheProperties properties, Environment environment,
                                         ObjectProvider<ClientResources> clientResources, BeanFactory beans) {
-        return NearCacheFactory.builder(properties, environment, clientResources.getIfUnique(), beans).build();
+        return NearCacheFactory.builder(properties, environment, clientResources.getIfUnique(), beans,
+                RedisConnectionDetailsSource.view(beans)).build();
     }
 
     /**
@@ -69,10 +61,7 @@ public final class NearCacheAutoConfiguration {
     @ConditionalOnMissingBean
     CacheValueSerializer nearCacheValueSerializer(ObjectProvider<JsonCacheMapperCustomizer> customizers,
                                                   NearCacheProperties properties, BeanFactory beanFactory) {
-        List<String> trusted = new ArrayList<>(properties.getTrustedPackages());
-        if (AutoConfigurationPackages.has(beanFactory)) {
-            trusted.addAll(AutoConfigurationPackages.get(beanFactory));
-        }
+        List<String> trusted = CacheManagerFactory.trustedPackages(properties, beanFactory);
         ClassLoader classLoader = NearCacheAutoConfiguration.class.getClassLoader();
         JsonMapper.Builder mapper = JsonMapper.builder().findAndAddModules(classLoader);
         customizers.orderedStream().forEach(customizer -> customizer.customize(mapper));
@@ -94,49 +83,14 @@ public final class NearCacheAutoConfiguration {
     NearCacheCacheManager cacheManager(NearCache<String, byte[]> nearCache, CacheValueSerializer serializer,
                                        NearCacheProperties properties, Environment environment,
                                        ListableBeanFactory beans) {
-        Map<String, Duration> ttls = new LinkedHashMap<>();
-        properties.getCache().forEach((name, cache) -> {
-            if (cache.getTtl() != null) {
-                ttls.put(name, positiveTtl("nearcache.cache." + name + ".ttl", cache.getTtl()));
-            }
-        });
-        Binder binder = Binder.get(environment);
-        Duration defaultTtl = binder.bind(SPRING_CACHE_REDIS + "time-to-live", Duration.class)
-                .map(ttl -> positiveTtl(SPRING_CACHE_REDIS + "time-to-live", ttl))
-                .orElse(properties.getReadThroughTtl());
-        boolean allowNullValues = environment.containsProperty("nearcache.allow-null-values")
-                ? properties.isAllowNullValues()
-                : binder.bind(SPRING_CACHE_REDIS + "cache-null-values", Boolean.class).orElse(true);
-        String keyPrefix = properties.getKeyPrefix() != null ? properties.getKeyPrefix()
-                : environment.getProperty(SPRING_CACHE_REDIS + "key-prefix");
-        NearCacheCacheManager manager = new NearCacheCacheManager(nearCache, serializer, ttls, defaultTtl, keyPrefix,
-                binder.bind(SPRING_CACHE_REDIS + "use-key-prefix", Boolean.class).orElse(true), allowNullValues);
-        if (ClassUtils.isPresent(REDIS_CACHE_MANAGER, NearCacheAutoConfiguration.class.getClassLoader())) {
-            log.info("@Cacheable and friends use the near cache's CacheManager in place of Spring Data's"
-                    + " RedisCacheManager (same keys, <cache>::<key>); spring.cache.type=redis with"
-                    + " nearcache.cache-manager=false gives RedisCacheManager back");
-        }
-        binder.bind("spring.cache.cache-names", Bindable.listOf(String.class)).orElse(List.of())
-                .forEach(manager::getCache);
-        properties.getCacheNames().forEach(manager::getCache);
-        properties.getCache().keySet().forEach(manager::getCache);
+        NearCacheCacheManager manager = CacheManagerFactory.create(nearCache, serializer, properties, environment);
         if (ClassUtils.isPresent(CUSTOMIZERS, NearCacheAutoConfiguration.class.getClassLoader())) {
             CacheCustomizers.apply(beans, manager);
         }
         return manager;
     }
 
-    private static final String SPRING_CACHE_REDIS = "spring.cache.redis.";
-    private static final String REDIS_CACHE_MANAGER = "org.springframework.data.redis.cache.RedisCacheManager";
-    private static final Logger log = LoggerFactory.getLogger(NearCacheAutoConfiguration.class);
     private static final String CUSTOMIZERS = "org.springframework.boot.cache.autoconfigure.CacheManagerCustomizers";
-
-    private static Duration positiveTtl(String property, Duration ttl) {
-        if (ttl.toMillis() < 1) {
-            throw new IllegalArgumentException(property + " must be at least 1ms, got " + ttl);
-        }
-        return ttl;
-    }
 
     /** The application's {@code CacheManagerCustomizer} beans (Boot's own cache configuration backs off to ours). */
     private static final class CacheCustomizers {

@@ -1,77 +1,52 @@
 package dev.nearcache.spring;
 
-import dev.nearcache.core.NearCacheBuilder;
-import dev.nearcache.core.NearCacheConfigurationException;
-import io.lettuce.core.RedisURI;
-import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails.Node;
-import org.springframework.boot.ssl.SslBundle;
+import org.springframework.util.ClassUtils;
 
 /**
- * The connection from the application's {@link DataRedisConnectionDetails} bean (what Testcontainers'
- * {@code @ServiceConnection} and Boot's Docker Compose support register), ahead of {@code spring.data.redis.*} as in
- * Boot. Boot's own bean made from those properties is left to {@link NearCacheFactory}, which reads the properties
- * with the same meaning and names them in its errors. Loaded only when {@code spring-boot-data-redis} is present.
+ * Boot 4's {@link DataRedisConnectionDetails} bean (what Testcontainers' {@code @ServiceConnection} and Boot's Docker
+ * Compose support register), read into the {@link RedisConnectionDetailsView} that {@link NearCacheFactory} maps,
+ * ahead of {@code spring.data.redis.*} as in Boot. Boot's own bean made from those properties is left to the factory,
+ * which reads the properties with the same meaning and names them in its errors.
  */
 final class RedisConnectionDetailsSource {
+    private static final String DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
     private static final String FROM_PROPERTIES = "PropertiesDataRedisConnectionDetails";
 
     private RedisConnectionDetailsSource() {
     }
 
-    /** The details bean's SSL bundle, if it is the application's and has one. */
-    static SslBundle sslBundle(BeanFactory beans) {
-        DataRedisConnectionDetails details = beans.getBeanProvider(DataRedisConnectionDetails.class).getIfUnique();
-        return details == null ? null : details.getSslBundle();
+    /** The application's own details bean, or null (none, Boot's from the properties, or no spring-boot-data-redis). */
+    static RedisConnectionDetailsView view(BeanFactory beans) {
+        return ClassUtils.isPresent(DETAILS, RedisConnectionDetailsSource.class.getClassLoader()) ? Present.view(beans)
+                : null;
     }
 
-    /** Whether the connection came from a details bean (else the caller reads the properties). */
-    static boolean apply(BeanFactory beans, NearCacheBuilder<String, byte[]> b, boolean ssl) {
-        DataRedisConnectionDetails details = beans.getBeanProvider(DataRedisConnectionDetails.class).getIfUnique();
-        if (details == null || details.getClass().getSimpleName().equals(FROM_PROPERTIES)) {
-            return false;
-        }
-        boolean tls = ssl || details.getSslBundle() != null;
-        String what = "the DataRedisConnectionDetails bean (" + details.getClass().getName() + ")";
-        if (details.getSentinel() != null) {
+    /** Loaded only when spring-boot-data-redis is present. */
+    private static final class Present {
+        static RedisConnectionDetailsView view(BeanFactory beans) {
+            DataRedisConnectionDetails details = beans.getBeanProvider(DataRedisConnectionDetails.class).getIfUnique();
+            if (details == null || details.getClass().getSimpleName().equals(FROM_PROPERTIES)) {
+                return null;
+            }
             DataRedisConnectionDetails.Sentinel sentinel = details.getSentinel();
-            if (sentinel.getNodes() == null || sentinel.getNodes().isEmpty()) {
-                throw new NearCacheConfigurationException(what + " names a Sentinel master without sentinels");
-            }
-            RedisURI.Builder uri = RedisURI.builder().withSentinelMasterId(sentinel.getMaster());
-            for (Node node : sentinel.getNodes()) {
-                RedisURI.Builder sentinelNode = RedisURI.builder().withHost(node.host()).withPort(node.port())
-                        .withSsl(tls);
-                NearCacheFactory.credentials(sentinelNode, sentinel.getUsername(), sentinel.getPassword());
-                uri.withSentinel(sentinelNode.build());
-            }
-            uri.withDatabase(sentinel.getDatabase()).withSsl(tls);
-            NearCacheFactory.credentials(uri, details.getUsername(), details.getPassword());
-            b.redisUri(uri.build());
-        } else if (details.getCluster() != null) {
-            List<RedisURI> uris = new ArrayList<>();
-            for (Node node : details.getCluster().getNodes()) {
-                RedisURI.Builder uri = RedisURI.builder().withHost(node.host()).withPort(node.port()).withSsl(tls);
-                NearCacheFactory.credentials(uri, details.getUsername(), details.getPassword());
-                uris.add(uri.build());
-            }
-            if (uris.isEmpty()) {
-                throw new NearCacheConfigurationException(what + " names a cluster without nodes");
-            }
-            b.redisUris(uris).cluster(true);
-        } else if (details.getStandalone() != null) {
+            DataRedisConnectionDetails.Cluster cluster = details.getCluster();
             DataRedisConnectionDetails.Standalone standalone = details.getStandalone();
-            RedisURI.Builder uri = RedisURI.builder().withHost(standalone.getHost()).withPort(standalone.getPort())
-                    .withDatabase(standalone.getDatabase()).withSsl(tls);
-            NearCacheFactory.credentials(uri, details.getUsername(), details.getPassword());
-            b.redisUri(uri.build());
-        } else {
-            throw new NearCacheConfigurationException(what + " names no server: neither standalone, Sentinel nor"
-                    + " cluster");
+            return new RedisConnectionDetailsView("DataRedisConnectionDetails bean (" + details.getClass().getName()
+                    + ")", details.getUsername(), details.getPassword(),
+                    standalone == null ? null : new RedisConnectionDetailsView.Standalone(standalone.getHost(),
+                            standalone.getPort(), standalone.getDatabase()),
+                    sentinel == null ? null : new RedisConnectionDetailsView.Sentinel(sentinel.getMaster(),
+                            nodes(sentinel.getNodes()), sentinel.getUsername(), sentinel.getPassword(),
+                            sentinel.getDatabase()),
+                    cluster == null ? null : nodes(cluster.getNodes()), details.getSslBundle());
         }
-        return true;
+
+        private static List<RedisConnectionDetailsView.Node> nodes(List<DataRedisConnectionDetails.Node> nodes) {
+            return nodes == null ? List.of() : nodes.stream()
+                    .map(n -> new RedisConnectionDetailsView.Node(n.host(), n.port())).toList();
+        }
     }
 }

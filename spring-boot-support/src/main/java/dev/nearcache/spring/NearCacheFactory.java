@@ -18,7 +18,6 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.core.env.Environment;
-import org.springframework.util.ClassUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -28,22 +27,19 @@ import org.springframework.util.unit.DataSize;
  */
 final class NearCacheFactory {
     private static final String REDIS = "spring.data.redis.";
-    private static final String DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
 
     private NearCacheFactory() {
     }
 
-    static NearCacheBuilder<String, byte[]> builder(NearCacheProperties p, Environment environment,
-                                                    ClientResources resources) {
-        return builder(p, environment, resources, null);
-    }
-
     /**
-     * @param beans where the application's {@code DataRedisConnectionDetails} and {@code SslBundles} are found, or
-     *              null to read {@code spring.data.redis.*} only
+     * @param beans   where the application's {@code SslBundles} are found, or null to read
+     *                {@code spring.data.redis.*} only
+     * @param details what the application's own Redis connection-details bean says (ahead of
+     *                {@code spring.data.redis.*}, as in Boot), or null when it has none but Boot's from the properties
      */
     static NearCacheBuilder<String, byte[]> builder(NearCacheProperties p, Environment environment,
-                                                    ClientResources resources, BeanFactory beans) {
+                                                    ClientResources resources, BeanFactory beans,
+                                                    RedisConnectionDetailsView details) {
         NearCacheBuilder<String, byte[]> b = NearCache.builder()
                 .codec(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
         Binder binder = Binder.get(environment);
@@ -51,12 +47,10 @@ final class NearCacheFactory {
         boolean ssl = binder.bind(REDIS + "ssl.enabled", Boolean.class).orElse(false)
                 || (bundleName != null && !bundleName.isBlank());
         SslBundle bundle = null;
-        boolean fromDetails = false;
-        if (beans != null && ClassUtils.isPresent(DETAILS, NearCacheFactory.class.getClassLoader())) {
-            fromDetails = RedisConnectionDetailsSource.apply(beans, b, ssl);
-            bundle = fromDetails ? RedisConnectionDetailsSource.sslBundle(beans) : null;
-        }
-        if (!fromDetails) {
+        if (details != null) {
+            details.applyTo(b, ssl);
+            bundle = details.sslBundle();
+        } else {
             connection(b, environment, ssl);
         }
         if (bundle == null && bundleName != null && !bundleName.isBlank()) {
