@@ -1,14 +1,9 @@
 package dev.nearcache.spring;
 
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import org.springframework.cache.support.NullValue;
-import org.springframework.util.ClassUtils;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -42,24 +37,9 @@ import tools.jackson.databind.node.ObjectNode;
  * cached values need, not the web layer's views. Thread-safe.
  */
 public final class JsonCacheValueSerializer implements CacheValueSerializer {
-    private static final List<String> ALWAYS_TRUSTED = List.of("java.lang.", "java.util.", "java.time.", "java.math.");
-    private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
-    private static final ClassValue<Boolean> OWN_EQUALS = new ClassValue<>() {
-        @Override
-        protected Boolean computeValue(Class<?> type) {
-            try {
-                Method equals = type.getMethod("equals", Object.class);
-                return equals.getDeclaringClass() != Object.class;
-            } catch (NoSuchMethodException e) {
-                return false;
-            }
-        }
-    };
-
     private final JsonMapper mapper;
     private final ObjectReader valueReader;
-    private final List<String> trustedPackages;
-    private final ClassLoader classLoader;
+    private final JsonEnvelope envelope;
 
     /**
      * @param mapper          the modules and settings to write and read with (a copy is made, with typing added)
@@ -68,14 +48,9 @@ public final class JsonCacheValueSerializer implements CacheValueSerializer {
      */
     public JsonCacheValueSerializer(JsonMapper mapper, Collection<String> trustedPackages, ClassLoader classLoader) {
         Objects.requireNonNull(mapper, "mapper must not be null");
-        List<String> packages = new ArrayList<>(ALWAYS_TRUSTED);
-        for (String p : trustedPackages) {
-            packages.add(p.endsWith(".") ? p : p + ".");
-        }
-        this.trustedPackages = List.copyOf(packages);
-        this.classLoader = classLoader;
+        this.envelope = new JsonEnvelope(trustedPackages, classLoader, "JsonCacheValueSerializer");
         PolymorphicTypeValidator validator = BasicPolymorphicTypeValidator.builder()
-                .allowIfSubType((context, type) -> trusted(type.getName()))
+                .allowIfSubType((context, type) -> envelope.trusted(type.getName()))
                 .allowIfSubTypeIsArray()
                 .build();
         this.mapper = mapper.rebuild()
@@ -88,32 +63,24 @@ public final class JsonCacheValueSerializer implements CacheValueSerializer {
     @Override
     public byte[] serialize(Object value) {
         if (value == null || value instanceof NullValue) {
-            return NULL.clone();
+            return JsonEnvelope.nullBytes();
         }
         byte[] bytes;
         try {
-            ObjectNode envelope = mapper.createObjectNode();
-            envelope.put("@type", value.getClass().getName());
-            envelope.set("value", mapper.valueToTree(value));
-            bytes = mapper.writeValueAsBytes(envelope);
+            ObjectNode node = mapper.createObjectNode();
+            node.put(JsonEnvelope.TYPE, value.getClass().getName());
+            node.set(JsonEnvelope.VALUE, mapper.valueToTree(value));
+            bytes = mapper.writeValueAsBytes(node);
         } catch (JacksonException e) {
-            throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it does not write"
-                    + " as JSON (" + e.getOriginalMessage() + ")", e);
+            throw JsonEnvelope.doesNotWrite(value, e.getOriginalMessage(), e);
         }
         Object back;
         try {
             back = deserialize(bytes);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it would not read"
-                    + " back from JSON (" + e.getMessage() + ")", e);
+            throw JsonEnvelope.doesNotRead(value, e);
         }
-        boolean same = OWN_EQUALS.get(value.getClass()) ? value.equals(back) : back.getClass() == value.getClass();
-        if (!same) {
-            throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it does not read"
-                    + " back from JSON as itself (a field that JSON leaves out, such as a @JsonIgnore one, or a value"
-                    + " the mapper writes in a way it cannot read); cache a type that round-trips, or use"
-                    + " RedisSerializerAdapter");
-        }
+        JsonEnvelope.checkReadsBackAsItself(value, back);
         return bytes;
     }
 
@@ -129,55 +96,16 @@ public final class JsonCacheValueSerializer implements CacheValueSerializer {
                 return NullValue.INSTANCE;
             }
             if (first != JsonToken.START_OBJECT || parser.nextToken() != JsonToken.PROPERTY_NAME
-                    || !"@type".equals(parser.currentName()) || parser.nextToken() != JsonToken.VALUE_STRING) {
-                throw notOurs();
+                    || !JsonEnvelope.TYPE.equals(parser.currentName()) || parser.nextToken() != JsonToken.VALUE_STRING) {
+                throw envelope.notOurs();
             }
-            String className = parser.getString();
-            if (!trusted(className)) {
-                throw new IllegalArgumentException("refusing to create a " + className + " read from Redis: its"
-                        + " package is not trusted (add it to nearcache.trusted-packages)");
-            }
-            Class<?> target;
-            try {
-                target = ClassUtils.forName(className, classLoader);
-            } catch (ClassNotFoundException | LinkageError e) {
-                throw new IllegalArgumentException("the class " + className + " read from Redis is not on the class"
-                        + " path", e);
-            }
-            if (parser.nextToken() != JsonToken.PROPERTY_NAME || !"value".equals(parser.currentName())) {
-                throw notOurs();
+            Class<?> target = envelope.typeOf(parser.getString());
+            if (parser.nextToken() != JsonToken.PROPERTY_NAME || !JsonEnvelope.VALUE.equals(parser.currentName())) {
+                throw envelope.notOurs();
             }
             parser.nextToken();
             return valueReader.forType(target).readValue(parser); // the envelope's "}" follows the value
         }
-    }
-
-    private static IllegalArgumentException notOurs() {
-        return new IllegalArgumentException("not a value written by JsonCacheValueSerializer (no \"@type\" and"
-                + " \"value\")");
-    }
-
-    /** Whether {@code className} (an array's element class for an array) is in a trusted package. */
-    private boolean trusted(String className) {
-        String name = className;
-        while (name.startsWith("[")) {
-            name = name.substring(1);
-        }
-        if (name.length() == 1) {
-            return true; // an array of primitives
-        }
-        if (name.startsWith("L") && name.endsWith(";")) {
-            name = name.substring(1, name.length() - 1);
-        }
-        if (!name.contains(".")) {
-            return true; // a primitive
-        }
-        for (String p : trustedPackages) {
-            if (name.startsWith(p)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -188,7 +116,8 @@ public final class JsonCacheValueSerializer implements CacheValueSerializer {
         private static final long serialVersionUID = 1L;
 
         CachedValueTyping(PolymorphicTypeValidator validator) {
-            super(validator, DefaultTyping.NON_FINAL, JsonTypeInfo.As.PROPERTY, JsonTypeInfo.Id.CLASS, "@class");
+            super(validator, DefaultTyping.NON_FINAL, JsonTypeInfo.As.PROPERTY, JsonTypeInfo.Id.CLASS,
+                    JsonEnvelope.CLASS_PROPERTY);
         }
 
         @Override
