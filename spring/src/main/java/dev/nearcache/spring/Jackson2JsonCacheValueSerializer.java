@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
@@ -24,7 +25,9 @@ import org.springframework.cache.support.NullValue;
  * {@link JsonCacheValueSerializer}'s twin on Jackson 2, for Spring Boot 3.5 applications (whose Jackson is 2.x): the
  * same JSON, the same trusted packages and the same refusal at write of a value that would not read back as itself,
  * so a value one wrote reads back through the other. See {@link JsonCacheValueSerializer} for the format and the
- * rules.
+ * rules. Dates, times and durations are written as ISO-8601 text, as Jackson 3 writes them (Jackson 2's default is
+ * numbers); {@code Optional} and {@code java.time} need Jackson 2's {@code jdk8} and {@code jsr310} modules in the
+ * mapper given (the Boot 3 starter brings them and finds them).
  *
  * <p>Values are written and read as a stream, never through a tree: Jackson 2's tree drops a {@code BigDecimal}'s
  * trailing zeros ({@code 12.50} would read back as {@code 12.5}). The mapper is the serializer's own, a copy of the one
@@ -54,6 +57,9 @@ public final class Jackson2JsonCacheValueSerializer implements CacheValueSeriali
                 .allowIfSubTypeIsArray()
                 .build();
         this.mapper = mapper.rebuild()
+                // as Jackson 3 writes them: ISO-8601 text, not numbers
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS,
+                        SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
                 .polymorphicTypeValidator(validator)
                 .setDefaultTyping(new CachedValueTyping(validator)
                         .init(JsonTypeInfo.Id.CLASS, null)
@@ -99,7 +105,8 @@ public final class Jackson2JsonCacheValueSerializer implements CacheValueSeriali
                 return NullValue.INSTANCE;
             }
             if (first != JsonToken.START_OBJECT || parser.nextToken() != JsonToken.FIELD_NAME
-                    || !JsonEnvelope.TYPE.equals(parser.currentName()) || parser.nextToken() != JsonToken.VALUE_STRING) {
+                    || !JsonEnvelope.TYPE.equals(parser.currentName())
+                    || parser.nextToken() != JsonToken.VALUE_STRING) {
                 throw envelope.notOurs();
             }
             Class<?> target = envelope.typeOf(parser.getText());

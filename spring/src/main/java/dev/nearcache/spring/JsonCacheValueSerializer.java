@@ -96,7 +96,8 @@ public final class JsonCacheValueSerializer implements CacheValueSerializer {
                 return NullValue.INSTANCE;
             }
             if (first != JsonToken.START_OBJECT || parser.nextToken() != JsonToken.PROPERTY_NAME
-                    || !JsonEnvelope.TYPE.equals(parser.currentName()) || parser.nextToken() != JsonToken.VALUE_STRING) {
+                    || !JsonEnvelope.TYPE.equals(parser.currentName())
+                    || parser.nextToken() != JsonToken.VALUE_STRING) {
                 throw envelope.notOurs();
             }
             Class<?> target = envelope.typeOf(parser.getString());

@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +34,7 @@ class JsonSerializersTest {
     private final CacheValueSerializer jackson3 = new JsonCacheValueSerializer(
             tools.jackson.databind.json.JsonMapper.builder().build(), TRUSTED, LOADER);
     private final CacheValueSerializer jackson2 = new Jackson2JsonCacheValueSerializer(
-            com.fasterxml.jackson.databind.json.JsonMapper.builder().build(), TRUSTED, LOADER);
+            com.fasterxml.jackson.databind.json.JsonMapper.builder().findAndAddModules().build(), TRUSTED, LOADER);
 
     enum Colour { RED, BLUE }
 
@@ -50,6 +54,9 @@ class JsonSerializersTest {
         }
     }
 
+    record Dated(LocalDate day, Instant at, Duration took, Optional<Product> product, Optional<String> none) {
+    }
+
     record Hidden(String shown, @JsonIgnore String hidden) {
     }
 
@@ -58,7 +65,9 @@ class JsonSerializersTest {
         Map<String, List<Product>> map = new LinkedHashMap<>();
         map.put("x", new ArrayList<>(List.of(p, new Product(8, "eight", BigDecimal.ONE, Colour.BLUE, List.of()))));
         return Stream.of("text", 42L, 4.5d, new BigDecimal("12.50"), p, new ArrayList<>(List.of(p)), map,
-                Colour.BLUE, new Holder(p, new Product[] {p}), new int[] {1, 2}, List.of(1, 2, 3));
+                Colour.BLUE, new Holder(p, new Product[] {p}), new int[] {1, 2}, List.of(1, 2, 3),
+                new Dated(LocalDate.of(2026, 12, 3), Instant.parse("2026-12-03T17:45:01.123Z"), Duration.ofMillis(1500),
+                        Optional.of(p), Optional.empty()));
     }
 
     @ParameterizedTest
@@ -66,7 +75,8 @@ class JsonSerializersTest {
     void bothWriteTheSameJsonAndReadEachOthers(Object value) {
         byte[] fromJackson3 = jackson3.serialize(value);
         byte[] fromJackson2 = jackson2.serialize(value);
-        assertEquals(new String(fromJackson3, StandardCharsets.UTF_8), new String(fromJackson2, StandardCharsets.UTF_8));
+        assertEquals(new String(fromJackson3, StandardCharsets.UTF_8),
+                new String(fromJackson2, StandardCharsets.UTF_8));
         Object back2 = jackson2.deserialize(fromJackson3);
         Object back3 = jackson3.deserialize(fromJackson2);
         if (value instanceof int[] ints) {
