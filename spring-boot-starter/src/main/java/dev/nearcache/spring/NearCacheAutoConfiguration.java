@@ -70,7 +70,8 @@ public final class NearCacheAutoConfiguration {
 
     /**
      * Spring's cache abstraction over the near cache, when caching is enabled ({@code @EnableCaching}), unless the
-     * application has a CacheManager or chose another cache type ({@code spring.cache.type} other than {@code redis}, {@code none} included). Honours
+     * application has a CacheManager or chose another cache type ({@code spring.cache.type} other than
+     * {@code redis}, {@code none} included). Honours
      * {@code spring.cache.cache-names} and {@code spring.cache.redis.*} (time-to-live, key-prefix, use-key-prefix,
      * cache-null-values) as Boot's {@code RedisCacheManager} does, with {@code nearcache.*} taking precedence, and
      * the application's {@code CacheManagerCustomizer} beans.

@@ -1,8 +1,5 @@
 package dev.nearcache.spring;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.context.annotation.Configuration;
@@ -11,12 +8,14 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 @EnableCaching
 class CachingEnabled {
-    /** The starter in such an application, connected only by {@code details}: the URL points where nothing listens. */
-    static ApplicationContextRunner connectedBy(DataRedisConnectionDetails details) {
+    /**
+     * The starter in such an application whose {@code spring.data.redis.url} points where nothing listens: a
+     * connection-details bean added to it ({@link BootLine}) is all that connects it.
+     */
+    static ApplicationContextRunner withUnreachableUrl() {
         return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withConfiguration(BootLine.cache())
                 .withUserConfiguration(CachingEnabled.class)
-                .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // the bean goes ahead of it
-                .withBean(DataRedisConnectionDetails.class, () -> details);
+                .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1"); // the bean goes ahead of it
     }
 }

@@ -11,10 +11,7 @@ import java.time.Duration;
 import java.util.stream.Collectors;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
@@ -28,7 +25,7 @@ class ClusterStarterIT {
         String nodes = redis.cluster().seedUris().stream().map(uri -> uri.substring("redis://".length()))
                 .collect(Collectors.joining(","));
         return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withConfiguration(BootLine.cache())
                 .withUserConfiguration(CachingEnabled.class)
                 .withPropertyValues("spring.data.redis.cluster.nodes=" + nodes);
     }
@@ -67,16 +64,9 @@ class ClusterStarterIT {
 
     @Test
     void aConnectionDetailsBeanNamesTheCluster() {
-        List<DataRedisConnectionDetails.Node> nodes = redis.cluster().seedUris().stream()
-                .map(io.lettuce.core.RedisURI::create)
-                .map(uri -> new DataRedisConnectionDetails.Node(uri.getHost(), uri.getPort())).toList();
-        DataRedisConnectionDetails details = new DataRedisConnectionDetails() {
-            @Override
-            public Cluster getCluster() {
-                return () -> nodes;
-            }
-        };
-        CachingEnabled.connectedBy(details).run(context -> {
+        List<String> nodes = redis.cluster().seedUris().stream().map(uri -> uri.substring("redis://".length()))
+                .toList();
+        BootLine.withCluster(CachingEnabled.withUnreachableUrl(), nodes).run(context -> {
             assertThat(context).hasNotFailed();
             Cache users = context.getBean(CacheManager.class).getCache("users");
             for (int id = 0; id < 30; id++) { // keys in every master's slots

@@ -19,11 +19,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
-import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -34,22 +29,15 @@ class ConnectionDetailsIT {
 
     private static ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
-                        SslAutoConfiguration.class, DataRedisAutoConfiguration.class)) // as with spring-boot-starter-data-redis
+                .withConfiguration(BootLine.cacheAndRedis()) // as with spring-boot-starter-data-redis
                 .withUserConfiguration(App.class);
     }
 
     @Test
     void aConnectionDetailsBeanGoesAheadOfTheProperties() {
         RedisURI server = RedisURI.create(redis.server().uri());
-        DataRedisConnectionDetails details = new DataRedisConnectionDetails() {
-            @Override
-            public Standalone getStandalone() {
-                return Standalone.of(server.getHost(), server.getPort());
-            }
-        };
-        runner().withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // nothing listens there
-                .withBean(DataRedisConnectionDetails.class, () -> details)
+        BootLine.withStandalone(runner(), server.getHost(), server.getPort())
+                .withPropertyValues("spring.data.redis.url=redis://127.0.0.1:1") // nothing listens there
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertEquals(new Product(1, "product 1 v1"), context.getBean(ProductService.class).find(1));
@@ -67,7 +55,7 @@ class ConnectionDetailsIT {
         runner().withPropertyValues("spring.data.redis.url=" + redis.server().uri()).run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context).hasSingleBean(RedisConnectionFactory.class); // Boot's own, beside the near cache
-            assertThat(context).hasSingleBean(DataRedisConnectionDetails.class); // made from the properties
+            assertThat(context).hasSingleBean(BootLine.connectionDetailsType()); // made from the properties
             assertEquals(new Product(3, "product 3 v1"), context.getBean(ProductService.class).find(3));
         });
     }
@@ -133,8 +121,7 @@ class ConnectionDetailsIT {
             runner().withPropertyValues(connection).withPropertyValues("spring.data.redis.ssl.bundle=nope")
                     .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
                             .hasMessageContaining("'nope'"));
-            new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
-                            SslAutoConfiguration.class)).withPropertyValues(connection)
+            new ApplicationContextRunner().withConfiguration(BootLine.ssl()).withPropertyValues(connection)
                     .withPropertyValues("spring.data.redis.ssl.bundle=nope")
                     .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
                             .hasMessageContaining("spring.data.redis.ssl.bundle").hasMessageContaining("'nope'"));

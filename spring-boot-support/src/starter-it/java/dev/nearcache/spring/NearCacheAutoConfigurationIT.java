@@ -29,8 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
@@ -122,9 +120,9 @@ class NearCacheAutoConfigurationIT extends StandaloneRedisTests {
             long ttl = direct.sync().pttl("products::1");
             assertTrue(ttl > 0 && ttl <= 600_000, "nearcache.cache.products.ttl applies in Redis: " + ttl);
 
-            HealthIndicator health = context.getBean("nearcacheHealthIndicator", HealthIndicator.class);
-            assertEquals(Status.UP, health.health().getStatus());
-            assertEquals(dev.nearcache.core.TrackingMode.REDIRECT, health.health().getDetails().get("trackingMode"),
+            BootLine.HealthReport health = BootLine.health(context);
+            assertEquals("UP", health.status());
+            assertEquals(dev.nearcache.core.TrackingMode.REDIRECT, health.details().get("trackingMode"),
                     "AUTO chose REDIRECT, and health says so");
 
             MeterRegistry registry = context.getBean(MeterRegistry.class);
@@ -329,15 +327,14 @@ class NearCacheAutoConfigurationIT extends StandaloneRedisTests {
     void healthGoesDownAndBackUpAcrossAServerRestart() {
         try (RedisServer own = RedisServers.start()) {
             runner(own.uri()).withPropertyValues("nearcache.reconnect-debounce=200ms").run(context -> {
-                HealthIndicator health = context.getBean("nearcacheHealthIndicator", HealthIndicator.class);
-                await("up").atMost(Duration.ofSeconds(10)).until(() -> health.health().getStatus().equals(Status.UP));
+                await("up").atMost(Duration.ofSeconds(10)).until(() -> BootLine.health(context).status().equals("UP"));
                 own.stop();
                 await("down while Redis is stopped").atMost(Duration.ofSeconds(10))
-                        .until(() -> health.health().getStatus().equals(Status.DOWN));
-                assertThat(health.health().getDetails()).containsKey("flushes");
+                        .until(() -> BootLine.health(context).status().equals("DOWN"));
+                assertThat(BootLine.health(context).details()).containsKey("flushes");
                 own.start();
                 await("up again once it is back").atMost(Duration.ofSeconds(15))
-                        .until(() -> health.health().getStatus().equals(Status.UP));
+                        .until(() -> BootLine.health(context).status().equals("UP"));
             });
         }
     }

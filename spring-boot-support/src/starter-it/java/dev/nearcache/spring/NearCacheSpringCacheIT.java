@@ -24,12 +24,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
-import org.springframework.boot.cache.autoconfigure.CacheManagerCustomizer;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
@@ -134,8 +128,8 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
             org.junit.jupiter.api.Assertions.assertArrayEquals(array, (Product[]) values.get("array").get());
 
             // another instance reads the bytes in Redis the same way
-            CacheValueSerializer other = new JsonCacheValueSerializer(tools.jackson.databind.json.JsonMapper.builder()
-                    .build(), List.of("dev.nearcache.spring"), getClass().getClassLoader());
+            CacheValueSerializer other = BootLine.jsonSerializer(List.of("dev.nearcache.spring"),
+                    getClass().getClassLoader());
             assertEquals(samples.get(0), other.deserialize(direct.sync().get("values::0")));
         });
     }
@@ -242,8 +236,7 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
     @Test
     void aLocalHitReturnsTheObjectDecodedOnceAndANewValueIsDecodedAfresh() {
         runner(redis.server().uri())
-                .withBean(CacheValueSerializer.class, () -> new CountingSerializer(new JsonCacheValueSerializer(
-                        tools.jackson.databind.json.JsonMapper.builder().build(),
+                .withBean(CacheValueSerializer.class, () -> new CountingSerializer(BootLine.jsonSerializer(
                         List.of("dev.nearcache.spring"), getClass().getClassLoader())))
                 .run(context -> {
                     CountingSerializer serializer = context.getBean(CountingSerializer.class);
@@ -271,12 +264,10 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
     @Test
     void bootsCacheSettingsAreHonoured() {
         AtomicInteger customized = new AtomicInteger();
-        runner(redis.server().uri())
+        BootLine.withCacheManagerCustomizer(runner(redis.server().uri()), customized::incrementAndGet)
                 .withPropertyValues("spring.cache.cache-names=first,second", "spring.cache.redis.key-prefix=app1:",
                         "spring.cache.redis.time-to-live=5m", "spring.cache.redis.cache-null-values=false",
                         "nearcache.cache.products.ttl=10m")
-                .withBean("myCustomizer", CacheManagerCustomizer.class,
-                        () -> (CacheManagerCustomizer<NearCacheCacheManager>) m -> customized.incrementAndGet())
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     NearCacheCacheManager manager = context.getBean(NearCacheCacheManager.class);
@@ -311,7 +302,7 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
         runner(redis.server().uri()).withPropertyValues("spring.cache.type=redis").run(context ->
                 assertThat(context.getBean(CacheManager.class)).isInstanceOf(NearCacheCacheManager.class));
         new ApplicationContextRunner() // caching not enabled: no CacheManager, as with Boot's own
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withConfiguration(BootLine.cache())
                 .withPropertyValues("spring.data.redis.url=" + redis.server().uri()).run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context).doesNotHaveBean(CacheManager.class);
@@ -335,15 +326,14 @@ class NearCacheSpringCacheIT extends StandaloneRedisTests {
             adminClient = RedisClient.create(own.uri());
             StatefulRedisConnection<String, String> admin = adminClient.connect();
             runner(own.uri()).withPropertyValues("nearcache.reconnect-debounce=20s").run(context -> {
-                HealthIndicator health = context.getBean("nearcacheHealthIndicator", HealthIndicator.class);
-                await("up").atMost(Duration.ofSeconds(10)).until(() -> health.health().getStatus().equals(Status.UP));
+                await("up").atMost(Duration.ofSeconds(10)).until(() -> BootLine.health(context).status().equals("UP"));
                 // the next reconnect waits for the debounce, counted from the first connect moments ago
                 killListener(admin);
                 await("the loss is seen").atMost(Duration.ofSeconds(5)).until(() ->
-                        !"connected".equals(health.health().getDetails().get("invalidationConnection")));
-                Health degraded = health.health();
-                assertEquals(Status.UP, degraded.getStatus(), "Redis answers, reads work: " + degraded);
-                assertThat(String.valueOf(degraded.getDetails().get("invalidationConnection")))
+                        !"connected".equals(BootLine.health(context).details().get("invalidationConnection")));
+                BootLine.HealthReport degraded = BootLine.health(context);
+                assertEquals("UP", degraded.status(), "Redis answers, reads work: " + degraded);
+                assertThat(String.valueOf(degraded.details().get("invalidationConnection")))
                         .startsWith("down: reads go to Redis");
             });
         } finally {

@@ -11,9 +11,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
@@ -37,7 +34,7 @@ class SentinelStarterIT {
     @Test
     void theCacheFollowsTheMasterTheSentinelsName() {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
+                .withConfiguration(BootLine.cache())
                 .withUserConfiguration(CachingEnabled.class)
                 .withPropertyValues("spring.data.redis.sentinel.master=" + RedisSentinel.MASTER_NAME,
                         "spring.data.redis.sentinel.nodes=" + group.sentinelNodes())
@@ -64,48 +61,16 @@ class SentinelStarterIT {
 
     @Test
     void aConnectionDetailsBeanNamesTheSentinels() {
-        java.util.List<DataRedisConnectionDetails.Node> nodes = java.util.Arrays.stream(group.sentinelNodes()
-                .split(",")).map(node -> new DataRedisConnectionDetails.Node(node.substring(0, node.lastIndexOf(':')),
-                Integer.parseInt(node.substring(node.lastIndexOf(':') + 1)))).toList();
-        DataRedisConnectionDetails details = new DataRedisConnectionDetails() {
-            @Override
-            public Sentinel getSentinel() {
-                return new Sentinel() {
-                    @Override
-                    public int getDatabase() {
-                        return 0;
-                    }
-
-                    @Override
-                    public String getMaster() {
-                        return RedisSentinel.MASTER_NAME;
-                    }
-
-                    @Override
-                    public java.util.List<Node> getNodes() {
-                        return nodes;
-                    }
-
-                    @Override
-                    public String getUsername() {
-                        return null;
-                    }
-
-                    @Override
-                    public String getPassword() {
-                        return null;
-                    }
-                };
-            }
-        };
-        CachingEnabled.connectedBy(details).run(context -> {
-            assertThat(context).hasNotFailed();
-            Cache users = context.getBean(CacheManager.class).getCache("users");
-            await("the master the sentinels name answers").atMost(Duration.ofSeconds(20)).ignoreExceptions()
-                    .until(() -> {
-                        users.put(3, "barbara");
-                        return "barbara".equals(users.get(3, String.class));
-                    });
-        });
+        java.util.List<String> sentinels = java.util.Arrays.asList(group.sentinelNodes().split(","));
+        BootLine.withSentinel(CachingEnabled.withUnreachableUrl(), RedisSentinel.MASTER_NAME, sentinels)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Cache users = context.getBean(CacheManager.class).getCache("users");
+                    await("the master the sentinels name answers").atMost(Duration.ofSeconds(20))
+                            .ignoreExceptions().until(() -> {
+                                users.put(3, "barbara");
+                                return "barbara".equals(users.get(3, String.class));
+                            });
+                });
     }
 }

@@ -11,10 +11,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
-import org.springframework.boot.cache.autoconfigure.metrics.CacheMetricsAutoConfiguration;
-import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -43,8 +39,7 @@ abstract class StandaloneRedisTests {
     /** The starter with Boot's cache and metrics auto-configuration and {@link App}, on {@code redisUrl}. */
     static ApplicationContextRunner starter(String redisUrl) {
         return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
-                        MetricsAutoConfiguration.class, CacheMetricsAutoConfiguration.class))
+                .withConfiguration(BootLine.cacheAndMetrics())
                 .withUserConfiguration(App.class)
                 .withPropertyValues("spring.data.redis.url=" + redisUrl);
     }

@@ -14,8 +14,6 @@ import dev.nearcache.testkit.RedisExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
 
@@ -44,9 +42,8 @@ class StartWithoutRedisStarterIT {
                 products.put(7, new Product(7, "p")); // @Cacheable's fill: not written, the method's result stands
                 assertThrows(NearCacheNotConnectedException.class, () -> products.evict(7),
                         "an eviction is never skipped");
-                HealthIndicator health = context.getBean("nearcacheHealthIndicator", HealthIndicator.class);
-                assertEquals(Status.DOWN, health.health().getStatus());
-                assertThat(health.health().getDetails().get("redis").toString()).contains("not connected yet");
+                assertEquals("DOWN", BootLine.health(context).status());
+                assertThat(BootLine.health(context).details().get("redis").toString()).contains("not connected yet");
 
                 redis.server().start();
                 await("connected and caching").atMost(Duration.ofSeconds(15)).until(() -> {
@@ -54,7 +51,7 @@ class StartWithoutRedisStarterIT {
                     service.find(1);
                     return service.lookups() == before;
                 });
-                assertEquals(Status.UP, health.health().getStatus());
+                assertEquals("UP", BootLine.health(context).status());
             });
         } finally {
             if (!redis.server().isRunning()) {
