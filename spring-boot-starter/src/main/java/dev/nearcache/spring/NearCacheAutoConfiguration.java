@@ -1,7 +1,6 @@
 package dev.nearcache.spring;
 
 import dev.nearcache.core.NearCache;
-import dev.nearcache.core.NearCacheMetrics;
 import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -26,6 +25,7 @@ import org.springframework.cache.CacheManager;
 import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,6 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
 @ConditionalOnClass(NearCache.class)
 @ConditionalOnProperty(name = "nearcache.enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(NearCacheProperties.class)
+@Import(NearCacheMetricsConfiguration.class)
 public final class NearCacheAutoConfiguration {
 
     /** The near cache; closed with the context. Reuses the application's Lettuce {@code ClientResources} bean. */
@@ -99,18 +100,6 @@ public final class NearCacheAutoConfiguration {
         static void apply(ListableBeanFactory beans, NearCacheCacheManager manager) {
             List customizers = beans.getBeanProvider(CacheManagerCustomizer.class).orderedStream().toList();
             new CacheManagerCustomizers(customizers).customize(manager);
-        }
-    }
-
-    /** {@code nearcache.*} meters, bound by Boot to the application's registry. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(MeterRegistry.class)
-    static final class Metrics {
-        @Bean
-        @ConditionalOnMissingBean
-        NearCacheMetrics nearCacheMetrics(NearCache<String, byte[]> nearCache, NearCacheProperties properties) {
-            return nearCache.metrics(properties.getMetrics().getName())
-                    .percentileHistograms(properties.getMetrics().isPercentileHistograms());
         }
     }
 

@@ -3,7 +3,6 @@ package dev.nearcache.spring;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.nearcache.core.NearCache;
-import dev.nearcache.core.NearCacheMetrics;
 import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -28,6 +27,7 @@ import org.springframework.cache.CacheManager;
 import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 /**
@@ -42,6 +42,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass(NearCache.class)
 @ConditionalOnProperty(name = "nearcache.enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(NearCacheProperties.class)
+@Import(NearCacheMetricsConfiguration.class)
 public final class NearCacheAutoConfiguration {
 
     /** The near cache; closed with the context. Reuses the application's Lettuce {@code ClientResources} bean. */
@@ -90,18 +91,6 @@ public final class NearCacheAutoConfiguration {
         List<CacheManagerCustomizer<?>> customizers = (List) beans.getBeanProvider(CacheManagerCustomizer.class)
                 .orderedStream().toList();
         return new CacheManagerCustomizers(customizers).customize(manager);
-    }
-
-    /** {@code nearcache.*} meters, bound by Boot to the application's registry. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(MeterRegistry.class)
-    static final class Metrics {
-        @Bean
-        @ConditionalOnMissingBean
-        NearCacheMetrics nearCacheMetrics(NearCache<String, byte[]> nearCache, NearCacheProperties properties) {
-            return nearCache.metrics(properties.getMetrics().getName())
-                    .percentileHistograms(properties.getMetrics().isPercentileHistograms());
-        }
     }
 
     /** Spring's {@code cache.*} meters for each view, including views created after start-up. */
