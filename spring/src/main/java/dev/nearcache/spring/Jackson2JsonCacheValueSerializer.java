@@ -86,15 +86,7 @@ public final class Jackson2JsonCacheValueSerializer implements CacheValueSeriali
         } catch (IOException e) {
             throw JsonEnvelope.doesNotWrite(value, e.getMessage(), e);
         }
-        byte[] bytes = out.toByteArray();
-        Object back;
-        try {
-            back = deserialize(bytes);
-        } catch (RuntimeException e) {
-            throw JsonEnvelope.doesNotRead(value, e);
-        }
-        JsonEnvelope.checkReadsBackAsItself(value, back);
-        return bytes;
+        return JsonEnvelope.readsBackAsItself(value, out.toByteArray(), this::deserialize);
     }
 
     @Override

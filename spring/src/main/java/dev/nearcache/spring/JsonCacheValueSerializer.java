@@ -74,14 +74,7 @@ public final class JsonCacheValueSerializer implements CacheValueSerializer {
         } catch (JacksonException e) {
             throw JsonEnvelope.doesNotWrite(value, e.getOriginalMessage(), e);
         }
-        Object back;
-        try {
-            back = deserialize(bytes);
-        } catch (RuntimeException e) {
-            throw JsonEnvelope.doesNotRead(value, e);
-        }
-        JsonEnvelope.checkReadsBackAsItself(value, back);
-        return bytes;
+        return JsonEnvelope.readsBackAsItself(value, bytes, this::deserialize);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -75,16 +76,18 @@ final class JsonEnvelope {
                 + " as JSON (" + why + ")", e);
     }
 
-    static IllegalArgumentException doesNotRead(Object value, Exception e) {
-        return new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it would not read"
-                + " back from JSON (" + e.getMessage() + ")", e);
-    }
-
     /**
-     * Refuses {@code value} unless {@code back}, what its JSON read back as, is equal to it (where its class has its
-     * own {@code equals}; else of its class).
+     * {@code bytes}, the JSON written for {@code value}, if {@code reader} reads them back as {@code value}: equal to
+     * it where its class has its own {@code equals}, else of its class. Refuses the value otherwise, naming its type.
      */
-    static void checkReadsBackAsItself(Object value, Object back) {
+    static byte[] readsBackAsItself(Object value, byte[] bytes, Function<byte[], Object> reader) {
+        Object back;
+        try {
+            back = reader.apply(bytes);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it would not read"
+                    + " back from JSON (" + e.getMessage() + ")", e);
+        }
         boolean same = OWN_EQUALS.get(value.getClass()) ? value.equals(back) : back.getClass() == value.getClass();
         if (!same) {
             throw new IllegalArgumentException("cannot cache a " + value.getClass().getName() + ": it does not read"
@@ -92,6 +95,7 @@ final class JsonEnvelope {
                     + " the mapper writes in a way it cannot read); cache a type that round-trips, or use"
                     + " RedisSerializerAdapter");
         }
+        return bytes;
     }
 
     /** Whether {@code className} (an array's element class for an array) is in a trusted package. */
